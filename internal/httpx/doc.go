@@ -1,0 +1,18 @@
+// Package httpx is the one HTTP stack every panel client uses.
+//
+// A [Client] sends [Request]s to one server and returns whole, size-capped
+// [Response]s. Behind it:
+//
+//   - go-retryablehttp, with an operation-aware policy: reads (Request.Idempotent)
+//     retry on transport errors, 429 and 5xx, honouring Retry-After; mutations
+//     retry only when the request provably never reached the server (the
+//     connection was refused, or the server answered 429). 401 and 403 are never
+//     retried, because panels lock out addresses that keep failing to log in.
+//   - a RoundTripper that waits on an x/time/rate limiter before every attempt,
+//     retries included, so the budget per server holds under retries.
+//   - TLS verification on by default; Config.CertSHA256 pins a (self-signed)
+//     leaf certificate; Config.InsecureSkipVerify is the explicit opt-out.
+//   - log/slog logging at debug level, one line per attempt, with credentials
+//     redacted from URLs and bodies; a nil Logger discards.
+//   - errors built as *provider.APIError, with secrets removed.
+package httpx
