@@ -153,11 +153,24 @@ func (s Server) LogValue() slog.Value {
 // FromServer, wrapped to return a Provider, is one.
 type Factory func(Server) (Provider, error)
 
+// FactoryOf adapts a provider package's FromServer, which returns its
+// concrete client, to a [Factory].
+func FactoryOf[P Provider](fromServer func(Server) (P, error)) Factory {
+	return func(s Server) (Provider, error) {
+		p, err := fromServer(s)
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
+}
+
 // Registry maps server types to factories. It is a plain value the caller
 // builds; nothing registers itself globally:
 //
 //	reg := provider.Registry{
-//		"cpanel": func(s provider.Server) (provider.Provider, error) { return cpanel.FromServer(s) },
+//		"cpanel": provider.FactoryOf(cpanel.FromServer),
+//		"plesk":  provider.FactoryOf(plesk.FromServer),
 //	}
 //	p, err := reg.New(server)
 type Registry map[string]Factory

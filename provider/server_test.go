@@ -94,6 +94,23 @@ func TestRegistry(t *testing.T) {
 		},
 		"broken": func(s provider.Server) (provider.Provider, error) { return nil, errors.New("no hostname") },
 	}
+	t.Run("FactoryOf adapts a FromServer that returns a concrete client", func(t *testing.T) {
+		fromServer := func(s provider.Server) (*staticProvider, error) {
+			if s.Hostname == "" {
+				return nil, errors.New("no hostname")
+			}
+			return &staticProvider{provider.Metadata{Type: "concrete"}}, nil
+		}
+		r := provider.Registry{"concrete": provider.FactoryOf(fromServer)}
+		if p, err := r.New(provider.Server{Type: "concrete", Hostname: "h"}); err != nil || p.Metadata().Type != "concrete" {
+			t.Fatalf("New = %v, %v", p, err)
+		}
+		// A failed FromServer must not come back as a non-nil interface
+		// holding a nil pointer.
+		if p, err := r.New(provider.Server{Type: "concrete"}); err == nil || p != nil {
+			t.Fatalf("New = %v, %v; want nil and an error", p, err)
+		}
+	})
 	t.Run("a known type builds its provider", func(t *testing.T) {
 		p, err := reg.New(provider.Server{Type: "static"})
 		if err != nil || p.Metadata().Type != "static" {
