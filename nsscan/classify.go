@@ -1,0 +1,197 @@
+package nsscan
+
+import (
+	"net/netip"
+	"slices"
+
+	"github.com/miekg/dns"
+)
+
+// replyKind sorts a usable answer from a zone's server (Zonemaster's
+// BASIC01 response sets).
+type replyKind int
+
+const (
+	// kReferral: NS records in the authority section whose owner lies
+	// strictly inside the asked zone and at or above the question name.
+	kReferral replyKind = iota + 1
+	// kAuthNS: an authoritative answer holding the question name's NS set
+	// (the parent's server also serves the child).
+	kAuthNS
+	// kAnswer: an authoritative answer with addresses of the question name.
+	kAnswer
+	// kNXDomain: an authoritative "no such name".
+	kNXDomain
+	// kNoData: an authoritative "the name exists, but has no such records".
+	kNoData
+	// kAlias: a CNAME at the question name.
+	kAlias
+)
+
+// reply is a classified answer.
+type reply struct {
+	kind      replyKind
+	owner     string                  // referral owner, or the question name
+	ns        []string                // canonical NS names, sorted, unique
+	glue      map[string][]netip.Addr // addresses for names in ns
+	addrs     []netip.Addr            // kAnswer
+	target    string                  // kAlias
+	ttl       uint32                  // NS set TTL, or the negative TTL
+	server    server                  // who answered
+	transport string
+}
+
+// classify reads resp, the answer to (qname, qtype) from a server of zone.
+// It returns the reply, or a short reason why the answer is no use, in which
+// case the next server is asked.
+func classify(resp *dns.Msg, zone, qname string, qtype uint16) (reply, string) {
+	if len(resp.Question) != 1 || canonical(resp.Question[0].Name) != qname ||
+		resp.Question[0].Qtype != qtype || resp.Question[0].Qclass != dns.ClassINET {
+		return reply{}, "answered a different question"
+	}
+	if resp.Truncated {
+		return reply{}, "truncated answer even over TCP"
+	}
+	switch resp.Rcode {
+	case dns.RcodeSuccess, dns.RcodeNameError:
+	default:
+		return reply{}, dns.RcodeToString[resp.Rcode]
+	}
+	for _, rr := range resp.Answer {
+		if c, ok := rr.(*dns.CNAME); ok && canonical(c.Hdr.Name) == qname {
+			return reply{kind: kAlias, owner: qname, target: canonical(c.Target)}, ""
+		}
+	}
+	if resp.Rcode == dns.RcodeNameError {
+		if !resp.Authoritative {
+			return reply{}, "non-authoritative NXDOMAIN"
+		}
+		return reply{kind: kNXDomain, owner: qname, ttl: negativeTTL(resp)}, ""
+	}
+
+	var r reply
+	for _, rr := range resp.Answer {
+		if canonical(rr.Header().Name) != qname || rr.Header().Rrtype != qtype {
+			continue
+		}
+		r.ttl = minTTL(r.ttl, rr.Header().Ttl)
+		switch v := rr.(type) {
+		case *dns.NS:
+			r.ns = append(r.ns, canonical(v.Ns))
+		case *dns.A:
+			if a, ok := netip.AddrFromSlice(v.A.To4()); ok {
+				r.addrs = append(r.addrs, a)
+			}
+		case *dns.AAAA:
+			if a, ok := netip.AddrFromSlice(v.AAAA); ok {
+				r.addrs = append(r.addrs, a.Unmap())
+			}
+		}
+	}
+	if len(r.ns) > 0 || len(r.addrs) > 0 {
+		if !resp.Authoritative {
+			return reply{}, "non-authoritative answer"
+		}
+		r.owner = qname
+		if len(r.ns) > 0 {
+			r.kind = kAuthNS
+			r.ns = uniqueSorted(r.ns)
+			r.glue = glue(resp, zone, r.ns)
+		} else {
+			r.kind = kAnswer
+		}
+		return r, ""
+	}
+
+	// No answer: a referral, an authoritative NODATA, or a broken server.
+	owner := ""
+	sawNS := ""
+	for _, rr := range resp.Ns {
+		if _, ok := rr.(*dns.NS); !ok {
+			continue
+		}
+		o := canonical(rr.Header().Name)
+		sawNS = o
+		if atOrBelow(qname, o) && len(o) > len(owner) {
+			owner = o
+		}
+	}
+	if owner != "" && below(owner, zone) {
+		r = reply{kind: kReferral, owner: owner}
+		for _, rr := range resp.Ns {
+			if ns, ok := rr.(*dns.NS); ok && canonical(ns.Hdr.Name) == owner {
+				r.ns = append(r.ns, canonical(ns.Ns))
+				r.ttl = minTTL(r.ttl, ns.Hdr.Ttl)
+			}
+		}
+		r.ns = uniqueSorted(r.ns)
+		r.glue = glue(resp, zone, r.ns)
+		return r, ""
+	}
+	if resp.Authoritative {
+		return reply{kind: kNoData, owner: qname, ttl: negativeTTL(resp)}, ""
+	}
+	switch {
+	case owner != "":
+		return reply{}, "referral upward to " + display(owner)
+	case sawNS != "":
+		return reply{}, "referral sideways to " + display(sawNS)
+	default:
+		return reply{}, "not authoritative and no referral (lame)"
+	}
+}
+
+// glue collects the addresses the additional section gives for names, from
+// records inside the responding server's zone only (anything else could be
+// a poisoning attempt).
+func glue(resp *dns.Msg, zone string, names []string) map[string][]netip.Addr {
+	var g map[string][]netip.Addr
+	for _, rr := range resp.Extra {
+		var a netip.Addr
+		switch v := rr.(type) {
+		case *dns.A:
+			a, _ = netip.AddrFromSlice(v.A.To4())
+		case *dns.AAAA:
+			a, _ = netip.AddrFromSlice(v.AAAA)
+		default:
+			continue
+		}
+		o := canonical(rr.Header().Name)
+		if !a.IsValid() || !atOrBelow(o, zone) {
+			continue
+		}
+		if _, want := slices.BinarySearch(names, o); !want {
+			continue
+		}
+		if g == nil {
+			g = map[string][]netip.Addr{}
+		}
+		if a = a.Unmap(); !slices.Contains(g[o], a) {
+			g[o] = append(g[o], a)
+		}
+	}
+	return g
+}
+
+// negativeTTL is how long a negative answer may be cached (RFC 2308: the
+// smaller of the SOA's TTL and its MINIMUM field).
+func negativeTTL(resp *dns.Msg) uint32 {
+	for _, rr := range resp.Ns {
+		if soa, ok := rr.(*dns.SOA); ok {
+			return min(soa.Hdr.Ttl, soa.Minttl)
+		}
+	}
+	return 0
+}
+
+func minTTL(a, b uint32) uint32 {
+	if a == 0 || b < a {
+		return b
+	}
+	return a
+}
+
+func uniqueSorted(s []string) []string {
+	slices.Sort(s)
+	return slices.Compact(s)
+}

@@ -1,0 +1,146 @@
+package nsscantest
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Addresses of the servers in [Registry].
+const (
+	// AddrRoot serves the root zone.
+	AddrRoot = "127.0.0.10"
+	// AddrTest1 and AddrTest2 both serve the zones test and co.test, as
+	// ns1.nic.test and ns2.nic.test.
+	AddrTest1 = "127.0.0.11"
+	AddrTest2 = "127.0.0.12"
+	// AddrUK serves the zone uk, which delegates co.uk to AddrCoUK.
+	AddrUK = "127.0.0.13"
+	// AddrCoUK serves the zone co.uk.
+	AddrCoUK = "127.0.0.14"
+)
+
+// HostcoNameservers returns the nameservers of the fictitious hosting
+// company whose domains the [Registry] lab delegates.
+func HostcoNameservers() []string { return []string{"ns1.hostco.test", "ns2.hostco.test"} }
+
+// BigNameservers is how many nameservers big.test has: enough that its
+// referral does not fit in 1232 bytes and comes back truncated over UDP.
+const BigNameservers = 60
+
+// Registry returns the servers of a small registry hierarchy: a root, a
+// top-level domain "test" on two servers with a second-level suffix co.test
+// served by the same servers (as in .uk before 2014), and "uk" with co.uk
+// delegated to a server of its own, which the Public Suffix List knows as a
+// registry-level suffix. Only the parent side exists: the hosting company's
+// servers (127.0.0.20 and .21) and the other provider's (.22 and .23) are
+// never started, because a delegation check never asks them.
+//
+// The test zone delegates, among others:
+//
+//	good.test        ns1, ns2.hostco.test                   correct
+//	partial.test     ns1.hostco.test, ns1.other.test        one of two
+//	elsewhere.test   ns1, ns2.other.test                    incorrect
+//	upper.test       NS1.HOSTCO.TEST, Ns2.HostCo.Test       correct, case differs
+//	xn--bcher-kva    ns1, ns2.hostco.test                   bücher.test
+//	vanity.test      ns1, ns2.vanity.test, glue .20 and .21 hostco's addresses
+//	big.test         60 names in hostco.test                truncated over UDP
+//	alias.test       CNAME good.test                        alias
+//	nic.test         an address, no delegation              not a zone
+//	shop.co.test     ns1, ns2.hostco.test                   correct
+//	example.co.uk    ns1, ns2.hostco.test                   correct
+//
+// and nothing else: any other name under test is NXDOMAIN.
+func Registry() []Server {
+	return []Server{
+		{Addr: AddrRoot, Zones: []string{rootZone}},
+		{Addr: AddrTest1, Zones: []string{TestZone(), coTestZone}},
+		{Addr: AddrTest2, Zones: []string{TestZone(), coTestZone}},
+		{Addr: AddrUK, Zones: []string{ukZone}},
+		{Addr: AddrCoUK, Zones: []string{coUKZone}},
+	}
+}
+
+const rootZone = `$ORIGIN .
+$TTL 86400
+@                   SOA a.root-servers.lab. hostmaster.root-servers.lab. 1 1800 900 604800 86400
+@                   NS  a.root-servers.lab.
+a.root-servers.lab. A   127.0.0.10
+test.               NS  ns1.nic.test.
+test.               NS  ns2.nic.test.
+ns1.nic.test.       A   127.0.0.11
+ns2.nic.test.       A   127.0.0.12
+uk.                 NS  ns1.nic.uk.
+ns1.nic.uk.         A   127.0.0.13
+`
+
+// TestZone returns the master file of the zone test as [Registry] serves
+// it; tests build variants of it (for parent servers that disagree) with
+// strings.Replace.
+func TestZone() string {
+	var b strings.Builder
+	b.WriteString(`$ORIGIN test.
+$TTL 3600
+@              SOA ns1.nic.test. hostmaster.nic.test. 1 7200 3600 1209600 300
+@              NS  ns1.nic.test.
+@              NS  ns2.nic.test.
+ns1.nic        A   127.0.0.11
+ns2.nic        A   127.0.0.12
+nic            A   127.0.0.11
+co             NS  ns1.nic.test.
+co             NS  ns2.nic.test.
+hostco         NS  ns1.hostco
+hostco         NS  ns2.hostco
+ns1.hostco     A   127.0.0.20
+ns2.hostco     A   127.0.0.21
+other          NS  ns1.other
+other          NS  ns2.other
+ns1.other      A   127.0.0.22
+ns2.other      A   127.0.0.23
+good           NS  ns1.hostco.test.
+good           NS  ns2.hostco.test.
+partial        NS  ns1.hostco.test.
+partial        NS  ns1.other.test.
+elsewhere      NS  ns1.other.test.
+elsewhere      NS  ns2.other.test.
+upper          NS  NS1.HOSTCO.TEST.
+upper          NS  Ns2.HostCo.Test.
+xn--bcher-kva  NS  ns1.hostco.test.
+xn--bcher-kva  NS  ns2.hostco.test.
+vanity         NS  ns1.vanity
+vanity         NS  ns2.vanity
+ns1.vanity     A   127.0.0.20
+ns2.vanity     A   127.0.0.21
+alias          CNAME good.test.
+`)
+	for i := range BigNameservers {
+		fmt.Fprintf(&b, "big            NS  ns%02d-with-a-rather-long-label-for-size.hostco.test.\n", i)
+	}
+	return b.String()
+}
+
+const coTestZone = `$ORIGIN co.test.
+$TTL 3600
+@              SOA ns1.nic.test. hostmaster.nic.test. 1 7200 3600 1209600 300
+@              NS  ns1.nic.test.
+@              NS  ns2.nic.test.
+shop           NS  ns1.hostco.test.
+shop           NS  ns2.hostco.test.
+`
+
+const ukZone = `$ORIGIN uk.
+$TTL 3600
+@              SOA ns1.nic.uk. hostmaster.nic.uk. 1 7200 3600 1209600 300
+@              NS  ns1.nic.uk.
+ns1.nic        A   127.0.0.13
+co             NS  ns1.nic.co.uk.
+ns1.nic.co     A   127.0.0.14
+`
+
+const coUKZone = `$ORIGIN co.uk.
+$TTL 3600
+@              SOA ns1.nic.co.uk. hostmaster.nic.co.uk. 1 7200 3600 1209600 300
+@              NS  ns1.nic.co.uk.
+ns1.nic        A   127.0.0.14
+example        NS  ns1.hostco.test.
+example        NS  ns2.hostco.test.
+`
