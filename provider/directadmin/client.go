@@ -1,0 +1,358 @@
+package directadmin
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/accountsync/accountsync/internal/httpx"
+	"github.com/accountsync/accountsync/provider"
+)
+
+// DefaultPort is DirectAdmin's port, for http and https alike.
+const DefaultPort = 2222
+
+// DefaultConcurrency is the number of user-config calls a listing keeps in
+// flight when Config.Concurrency is zero.
+const DefaultConcurrency = 8
+
+// Scope says which users ListAccounts lists.
+type Scope string
+
+const (
+	// ScopeServer lists every user and reseller on the server with
+	// CMD_API_SHOW_ALL_USERS. It needs an admin login. It is the default.
+	ScopeServer Scope = "server"
+	// ScopeOwned lists what WHMCS's DirectAdmin module lists: the users the
+	// login created (CMD_API_SHOW_USERS) plus, for an admin, the resellers
+	// (CMD_API_SHOW_RESELLERS), but not the resellers' users. Use it with a
+	// reseller login, or with "admin|reseller" to list one reseller's users.
+	ScopeOwned Scope = "owned"
+)
+
+// Config configures a [Client]. Zero values mean the documented defaults.
+type Config struct {
+	// BaseURL is the panel's address, "https://host:2222". Required.
+	BaseURL string
+	// Username is the login: an admin or reseller name, or "admin|user"
+	// to act as that user (DirectAdmin's login-as). Required.
+	Username string
+	// Password is the login's password. APIToken is preferred.
+	Password string
+	// APIToken is a DirectAdmin login key. When set it is used instead of
+	// Password. One of the two is required.
+	APIToken string
+
+	// HTTPClient is the base HTTP client. When nil (or its Transport is
+	// nil) the client uses a transport that keeps Concurrency idle
+	// connections to the panel and does not follow redirects.
+	HTTPClient *http.Client
+	// Logger receives one debug line per HTTP attempt. nil discards.
+	Logger *slog.Logger
+	// RateLimit is the requests per second sent to the panel (0: the
+	// internal/httpx default of 10; negative: unlimited). A listing costs
+	// one request per user, so at 10 requests per second 10,000 users take
+	// about 17 minutes: raise it for big servers the panel can take.
+	RateLimit float64
+	Burst     int
+	// Timeout bounds each attempt (0: the internal/httpx default, 2 minutes).
+	Timeout time.Duration
+	// CertSHA256 pins the panel's (often self-signed) certificate by the hex
+	// SHA-256 of its DER bytes. InsecureSkipVerify turns verification off;
+	// prefer the pin.
+	CertSHA256         string
+	InsecureSkipVerify bool
+	// MaxRetries is the number of retries of a read after the first
+	// attempt (0: 3; negative: none). Writes are retried only when the
+	// request provably never reached the panel.
+	MaxRetries int
+	// RetryWaitMin and RetryWaitMax bound the backoff between retries.
+	RetryWaitMin time.Duration
+	RetryWaitMax time.Duration
+
+	// Scope selects the users ListAccounts lists (default ScopeServer).
+	Scope Scope
+	// Concurrency is the number of user-config calls a listing keeps in
+	// flight (default DefaultConcurrency).
+	Concurrency int
+	// Location is the timezone date_created is read in. DirectAdmin writes
+	// it as server-local wall time without a zone, so set this to the
+	// panel server's zone (default UTC).
+	Location *time.Location
+	// JSON asks the panel for JSON answers (json=yes) instead of the
+	// URL-encoded form. Both are always understood; older panels only
+	// speak the URL-encoded one.
+	JSON bool
+	// IP is the address new accounts are created on, unless
+	// NewAccount.Extra["ip"] names one. CMD_API_ACCOUNT_USER requires one
+	// of the creator's free or shared IPs.
+	IP string
+}
+
+// String describes the configuration without its secrets.
+func (c Config) String() string {
+	return fmt.Sprintf("directadmin.Config{BaseURL:%s Username:%s Password:%s APIToken:%s Scope:%s Concurrency:%d JSON:%t}",
+		c.BaseURL, c.Username, mask(c.Password), mask(c.APIToken), c.Scope, c.Concurrency, c.JSON)
+}
+
+// LogValue masks the secrets when a Config is logged with log/slog.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("baseURL", c.BaseURL),
+		slog.String("username", c.Username),
+		slog.String("password", mask(c.Password)),
+		slog.String("apiToken", mask(c.APIToken)),
+		slog.String("scope", string(c.Scope)),
+		slog.Int("concurrency", c.Concurrency),
+		slog.Bool("json", c.JSON),
+	)
+}
+
+func mask(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return "REDACTED"
+}
+
+// Client is a DirectAdmin server reached through its legacy CMD_API_*
+// commands. It implements [provider.Provider] and every optional
+// capability. It is safe for concurrent use.
+type Client struct {
+	http        *httpx.Client
+	auth        string // the Authorization header value
+	scope       Scope
+	concurrency int
+	loc         *time.Location
+	json        bool
+	ip          string
+	log         *slog.Logger
+}
+
+// New returns a client for one DirectAdmin server. It fails when BaseURL,
+// Username, or both Password and APIToken are missing, or when a setting is
+// invalid.
+func New(cfg Config) (*Client, error) {
+	switch {
+	case strings.TrimSpace(cfg.BaseURL) == "":
+		return nil, errors.New("directadmin: Config.BaseURL is empty")
+	case cfg.Username == "":
+		return nil, errors.New("directadmin: Config.Username is empty")
+	case cfg.Password == "" && cfg.APIToken == "":
+		return nil, errors.New("directadmin: Config.Password and Config.APIToken are both empty; set a login key in APIToken")
+	case strings.ContainsAny(cfg.Username, ":\r\n"):
+		return nil, errors.New("directadmin: Config.Username contains a colon or a line break")
+	}
+	scope := cfg.Scope
+	switch scope {
+	case "":
+		scope = ScopeServer
+	case ScopeServer, ScopeOwned:
+	default:
+		return nil, fmt.Errorf("directadmin: Config.Scope %q is neither %q nor %q", cfg.Scope, ScopeServer, ScopeOwned)
+	}
+	conc := cfg.Concurrency
+	if conc <= 0 {
+		conc = DefaultConcurrency
+	}
+	loc := cfg.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	secret := cfg.APIToken
+	if secret == "" {
+		secret = cfg.Password
+	}
+	var secrets []string
+	for _, s := range []string{cfg.Password, cfg.APIToken} {
+		if s != "" {
+			secrets = append(secrets, s)
+		}
+	}
+	token := base64.StdEncoding.EncodeToString([]byte(cfg.Username + ":" + secret))
+	secrets = append(secrets, token)
+
+	hc := cfg.HTTPClient
+	if hc == nil || hc.Transport == nil {
+		hc = tunedClient(hc, conc)
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h, err := httpx.New(httpx.Config{
+		Type:               "directadmin",
+		BaseURL:            cfg.BaseURL,
+		HTTPClient:         hc,
+		Logger:             log,
+		RateLimit:          cfg.RateLimit,
+		Burst:              cfg.Burst,
+		Timeout:            cfg.Timeout,
+		CertSHA256:         cfg.CertSHA256,
+		InsecureSkipVerify: cfg.InsecureSkipVerify,
+		MaxRetries:         cfg.MaxRetries,
+		RetryWaitMin:       cfg.RetryWaitMin,
+		RetryWaitMax:       cfg.RetryWaitMax,
+		Secrets:            secrets,
+		SensitiveParams:    []string{"passwd2"},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Client{
+		http:        h,
+		auth:        "Basic " + token,
+		scope:       scope,
+		concurrency: conc,
+		loc:         loc,
+		json:        cfg.JSON,
+		ip:          strings.TrimSpace(cfg.IP),
+		log:         log,
+	}, nil
+}
+
+// tunedClient copies base (or starts empty) with a transport that keeps
+// enough idle connections for the listing's workers (the standard
+// library's default of two per host would open and close a connection for
+// most per-user calls) and with redirects returned rather than followed:
+// DirectAdmin redirects when a login key is used over the wrong scheme.
+func tunedClient(base *http.Client, conc int) *http.Client {
+	hc := &http.Client{}
+	if base != nil {
+		*hc = *base
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = max(conc, 2)
+	hc.Transport = t
+	if hc.CheckRedirect == nil {
+		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	return hc
+}
+
+// FromServer returns a client for a WHMCS-style server record: BaseURL from
+// the hostname (or IP), port (default 2222) and secure flag; Username,
+// Password and AccessHash (a login key, used as APIToken); the transport
+// settings; and IP as the address new accounts are created on.
+//
+// Params may set:
+//
+//	scope        "server" (default) or "owned"; see Scope
+//	concurrency  user-config calls in flight, e.g. "8"
+//	location     IANA zone of date_created, e.g. "Europe/Amsterdam"
+//	json         "yes" to ask for JSON answers
+//	ip           the address for new accounts, overriding IP
+func FromServer(s provider.Server) (*Client, error) {
+	base, err := s.BaseURL(DefaultPort, DefaultPort)
+	if err != nil {
+		return nil, fmt.Errorf("directadmin: %w", err)
+	}
+	cfg := Config{
+		BaseURL:            base,
+		Username:           s.Username,
+		Password:           s.Password,
+		APIToken:           s.AccessHash,
+		HTTPClient:         s.HTTPClient,
+		Logger:             s.Logger,
+		RateLimit:          s.RateLimit,
+		Burst:              s.Burst,
+		Timeout:            s.Timeout,
+		CertSHA256:         s.CertSHA256,
+		InsecureSkipVerify: s.InsecureSkipVerify,
+		IP:                 s.IP,
+	}
+	for k, v := range s.Params {
+		v = strings.TrimSpace(v)
+		switch k {
+		case "scope":
+			cfg.Scope = Scope(strings.ToLower(v))
+		case "concurrency":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("directadmin: server %q: param \"concurrency\" is %q, want a positive number", s.Name, v)
+			}
+			cfg.Concurrency = n
+		case "location":
+			loc, err := time.LoadLocation(v)
+			if err != nil {
+				return nil, fmt.Errorf("directadmin: server %q: param \"location\": %w", s.Name, err)
+			}
+			cfg.Location = loc
+		case "json":
+			switch strings.ToLower(v) {
+			case "yes", "true", "1", "on":
+				cfg.JSON = true
+			case "no", "false", "0", "off", "":
+			default:
+				return nil, fmt.Errorf("directadmin: server %q: param \"json\" is %q, want yes or no", s.Name, v)
+			}
+		case "ip":
+			cfg.IP = v
+		default:
+			return nil, fmt.Errorf("directadmin: server %q: unknown param %q (known: scope, concurrency, location, json, ip)", s.Name, k)
+		}
+	}
+	return New(cfg)
+}
+
+// Metadata describes DirectAdmin as WHMCS's DirectAdmin module does:
+// accounts keyed by domain, the package in configoption1.
+func (c *Client) Metadata() provider.Metadata {
+	return provider.Metadata{
+		Type:                        "directadmin",
+		DisplayName:                 "DirectAdmin",
+		UniqueIdentifierField:       "domain",
+		UniqueIdentifierDisplayName: "Domain",
+		ProductField:                "configoption1",
+	}
+}
+
+// call sends one legacy command and checks the answer. Reads go as GET
+// with the parameters in the query and are retried; writes go as a POST
+// form and are not (a repeated toggle would undo itself).
+func (c *Client) call(ctx context.Context, op, cmd string, params url.Values, write bool) (*reply, error) {
+	req := &httpx.Request{
+		Op:         op,
+		Path:       "/" + cmd,
+		Header:     http.Header{"Authorization": {c.auth}},
+		Idempotent: !write,
+	}
+	query := url.Values{}
+	if c.json {
+		query.Set("json", "yes")
+	}
+	if write {
+		req.Method = http.MethodPost
+		req.Body = []byte(params.Encode())
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		req.Method = http.MethodGet
+		for k, v := range params {
+			query[k] = v
+		}
+	}
+	if len(query) > 0 {
+		req.Query = query
+	}
+	resp, err := c.http.Do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return c.check(op, resp)
+}
+
+var (
+	_ provider.Provider       = (*Client)(nil)
+	_ provider.Creator        = (*Client)(nil)
+	_ provider.Terminator     = (*Client)(nil)
+	_ provider.Suspender      = (*Client)(nil)
+	_ provider.PackageLister  = (*Client)(nil)
+	_ provider.PasswordSetter = (*Client)(nil)
+)

@@ -1,0 +1,856 @@
+// Package directadmintest is an in-memory DirectAdmin server for tests: an
+// httptest server on 127.0.0.1 that speaks the legacy CMD_API_* wire format
+// (URL-encoded answers, or JSON when a request carries json=yes), checks
+// HTTP basic auth as DirectAdmin does (a password or a login key, and the
+// "admin|user" login-as form), keeps its users across calls, and can inject
+// faults.
+//
+// It is public so that programs and tests outside this module can exercise
+// code built on package directadmin without a real panel:
+//
+//	srv := directadmintest.NewServer(t, provider.Account{Username: "bob", Domain: "bob.example", ...})
+//	c, err := directadmin.New(directadmin.Config{
+//		BaseURL: srv.URL, Username: directadmintest.Username, APIToken: directadmintest.Token,
+//	})
+//
+// # What it implements
+//
+//	CMD_API_SHOW_ALL_USERS    every user, reseller and admin (admin only)
+//	CMD_API_SHOW_USERS        users created by the login (or by reseller=NAME, admin only)
+//	CMD_API_SHOW_RESELLERS    resellers (admin only; others get HTTP 403 "You cannot execute that command")
+//	CMD_API_SHOW_USER_CONFIG  user.conf of user=NAME
+//	CMD_API_ACCOUNT_USER      action=create: username, email, passwd, passwd2, domain, package, ip
+//	CMD_API_SELECT_USERS      select0..N with delete=yes&confirmed=Confirm, or suspend=...
+//	CMD_API_PACKAGES_USER     the package list
+//	CMD_API_USER_PASSWD       username, passwd, passwd2
+//
+// Like the real panel, CMD_API_SELECT_USERS with a "suspend" field toggles
+// each selected user whatever the field's value says, so a client that
+// sends it twice unsuspends. Errors come back as HTTP 200 with
+// error=1&text=...&details=... (or {"error":...,"result":...}); bad
+// credentials as HTTP 401 with the header X-DirectAdmin: Unauthorized.
+package directadmintest
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/accountsync/accountsync/provider"
+)
+
+// Default credentials the fake accepts for its admin, as the password or
+// as a login key.
+const (
+	Username = "admin"
+	Password = "fake-Admin-Passw0rd"
+	Token    = "FAKELOGINKEY0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
+)
+
+// defaultPackages are the packages of a server whose Options.Packages is
+// empty, before the products of the seeded accounts are added.
+var defaultPackages = []string{"default"}
+
+// Options configures [New].
+type Options struct {
+	// Accounts seed the server. Username (derived from the domain when
+	// empty), Domain, Email, Product (the package), PrimaryIP, Created and
+	// Status map onto user.conf; Extra["usertype"] ("user" or "reseller",
+	// default "user") and Extra["creator"] (default the admin) too. Seeded
+	// users have no password until one is set through the API.
+	Accounts []provider.Account
+	// Packages are the user packages; by default "default" plus every
+	// Product of Accounts.
+	Packages []string
+	// Username, Password and Token are the admin's login, its password and
+	// its login key (defaults: the package constants).
+	Username, Password, Token string
+	// Location is the zone date_created is written in (default UTC).
+	Location *time.Location
+	// Latency delays every answer.
+	Latency time.Duration
+	// SlowDelay is how long FaultSlow holds an answer (default 5s), or
+	// less if the request's context ends first.
+	SlowDelay time.Duration
+	// Now stamps created users (default time.Now).
+	Now func() time.Time
+}
+
+// Fault is a failure the server injects instead of (or into) an answer.
+type Fault int
+
+// The faults. Each is sent in DirectAdmin's own manner.
+const (
+	FaultNone Fault = iota
+	// FaultUnauthorized answers 401 with X-DirectAdmin: Unauthorized and
+	// the login page, as for wrong credentials.
+	FaultUnauthorized
+	// FaultServerError answers 500.
+	FaultServerError
+	// FaultRateLimited answers 429 with Retry-After: 1.
+	FaultRateLimited
+	// FaultSlow holds the answer for Options.SlowDelay or until the
+	// request's context ends, then answers normally.
+	FaultSlow
+	// FaultTruncated declares a longer Content-Length than it sends, then
+	// hangs up.
+	FaultTruncated
+	// FaultHTML answers 200 with an HTML error page.
+	FaultHTML
+	// FaultLoginPage answers 200 with DirectAdmin's HTML login page and no
+	// X-DirectAdmin header, as some setups do for wrong credentials.
+	FaultLoginPage
+	// FaultMalformed gives user-config answers a date_created that does
+	// not parse; other commands answer normally.
+	FaultMalformed
+	// FaultCommandError answers 200 with error=1&text=...&details=..., a
+	// command DirectAdmin could not carry out.
+	FaultCommandError
+)
+
+var faultNames = [...]string{"FaultNone", "FaultUnauthorized", "FaultServerError", "FaultRateLimited", "FaultSlow",
+	"FaultTruncated", "FaultHTML", "FaultLoginPage", "FaultMalformed", "FaultCommandError"}
+
+// String returns the constant's name.
+func (f Fault) String() string {
+	if f >= 0 && int(f) < len(faultNames) {
+		return faultNames[f]
+	}
+	return "Fault(" + strconv.Itoa(int(f)) + ")"
+}
+
+// user is one user.conf.
+type user struct {
+	username, usertype, creator string
+	domain, email, ip, pkg      string
+	created                     time.Time
+	dateCreated                 string // as written to user.conf
+	suspended                   bool
+	password                    string
+}
+
+// Server is a fake DirectAdmin server. Its methods are safe for concurrent
+// use with the requests it serves.
+type Server struct {
+	*httptest.Server
+	opts Options
+
+	mu       sync.RWMutex
+	users    map[string]*user
+	names    []string // sorted
+	domains  map[string]string
+	packages []string
+
+	fmu        sync.Mutex
+	fault      Fault
+	next       Fault
+	nextN      int
+	userFaults map[string]Fault
+	calls      map[string]int
+}
+
+// New starts a server on 127.0.0.1 seeded from opts. The caller must Close
+// it. It panics if two seeded accounts share a username or a domain.
+func New(opts Options) *Server {
+	if opts.Username == "" {
+		opts.Username = Username
+	}
+	if opts.Password == "" {
+		opts.Password = Password
+	}
+	if opts.Token == "" {
+		opts.Token = Token
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if opts.SlowDelay <= 0 {
+		opts.SlowDelay = 5 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{
+		opts:       opts,
+		users:      make(map[string]*user, len(opts.Accounts)+1),
+		domains:    make(map[string]string, len(opts.Accounts)),
+		userFaults: map[string]Fault{},
+		calls:      map[string]int{},
+	}
+	s.users[opts.Username] = &user{username: opts.Username, usertype: "admin", creator: "root",
+		email: "admin@localhost", dateCreated: "", password: opts.Password}
+	pkgs := opts.Packages
+	if len(pkgs) == 0 {
+		pkgs = slices.Clone(defaultPackages)
+	}
+	for _, a := range opts.Accounts {
+		u := s.seed(a)
+		if len(opts.Packages) == 0 && u.pkg != "" && !slices.Contains(pkgs, u.pkg) {
+			pkgs = append(pkgs, u.pkg)
+		}
+	}
+	s.packages = pkgs
+	for name := range s.users {
+		s.names = append(s.names, name)
+	}
+	sort.Strings(s.names)
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// NewServer starts a server seeded with accounts and closes it when the
+// test ends.
+func NewServer(t testing.TB, accounts ...provider.Account) *Server {
+	t.Helper()
+	s := New(Options{Accounts: accounts})
+	t.Cleanup(s.Close)
+	return s
+}
+
+var nonAlnum = regexp.MustCompile(`[^a-z0-9]`)
+
+// seed adds one account. It runs before the server starts.
+func (s *Server) seed(a provider.Account) *user {
+	name := strings.ToLower(a.Username)
+	if name == "" {
+		label, _, _ := strings.Cut(strings.ToLower(a.Domain), ".")
+		name = nonAlnum.ReplaceAllString(label, "")
+		if name == "" || name[0] < 'a' || name[0] > 'z' {
+			name = "u" + name
+		}
+		name = name[:min(len(name), 8)]
+		for i := 1; s.users[name] != nil; i++ {
+			suffix := strconv.Itoa(i)
+			name = name[:min(len(name), 8-len(suffix))] + suffix
+		}
+	}
+	if s.users[name] != nil {
+		panic("directadmintest: two seeded accounts share the username " + strconv.Quote(name))
+	}
+	domain := strings.ToLower(a.Domain)
+	if owner, dup := s.domains[domain]; dup && domain != "" {
+		panic("directadmintest: seeded accounts " + strconv.Quote(owner) + " and " + strconv.Quote(name) + " share the domain " + strconv.Quote(domain))
+	}
+	u := &user{
+		username: name, usertype: a.Extra["usertype"], creator: a.Extra["creator"],
+		domain: a.Domain, email: a.Email, ip: a.PrimaryIP, pkg: a.Product,
+		suspended: a.Status == provider.StatusSuspended,
+	}
+	if u.usertype == "" {
+		u.usertype = "user"
+	}
+	if u.creator == "" {
+		u.creator = s.opts.Username
+	}
+	s.setCreated(u, a.Created)
+	s.users[name] = u
+	if domain != "" {
+		s.domains[domain] = name
+	}
+	return u
+}
+
+// setCreated records a creation time as DirectAdmin writes it: ctime's
+// form, server-local, whole seconds.
+func (s *Server) setCreated(u *user, t time.Time) {
+	if t.IsZero() {
+		u.created, u.dateCreated = time.Time{}, ""
+		return
+	}
+	u.created = t.In(s.opts.Location).Truncate(time.Second)
+	u.dateCreated = u.created.Format(time.ANSIC)
+}
+
+// Accounts returns the users and resellers as a client lists them, sorted
+// by username, without consulting the fault knobs. Admins are left out.
+func (s *Server) Accounts() []provider.Account {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]provider.Account, 0, len(s.names))
+	for _, name := range s.names {
+		u := s.users[name]
+		if u.usertype == "admin" {
+			continue
+		}
+		status := provider.StatusActive
+		if u.suspended {
+			status = provider.StatusSuspended
+		}
+		out = append(out, provider.Account{
+			Email: u.email, Username: u.username, Domain: u.domain, UniqueIdentifier: u.domain,
+			Product: u.pkg, PrimaryIP: u.ip, Created: u.created, Status: status,
+			Extra: map[string]string{"usertype": u.usertype, "creator": u.creator},
+		})
+	}
+	return out
+}
+
+// CheckPassword reports whether username's password (or, for the admin,
+// its password or login key) is password.
+func (s *Server) CheckPassword(username, password string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u := s.users[username]
+	if u == nil {
+		return false
+	}
+	if u.usertype == "admin" && username == s.opts.Username && password == s.opts.Token {
+		return true
+	}
+	return u.password != "" && u.password == password
+}
+
+// SetFault makes every request get f until SetFault(FaultNone).
+func (s *Server) SetFault(f Fault) {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	s.fault = f
+}
+
+// FailNext makes the next n requests get f. It takes precedence over
+// SetFault.
+func (s *Server) FailNext(f Fault, n int) {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	s.next, s.nextN = f, n
+}
+
+// FailUser makes every CMD_API_SHOW_USER_CONFIG request for username get f
+// (FaultCommandError for a panel-level failure of that one user), until
+// FailUser(username, FaultNone).
+func (s *Server) FailUser(username string, f Fault) {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	if f == FaultNone {
+		delete(s.userFaults, username)
+		return
+	}
+	s.userFaults[username] = f
+}
+
+// Calls returns how many requests reached the function, such as
+// "CMD_API_SHOW_USER_CONFIG", failed and refused ones included.
+func (s *Server) Calls(function string) int {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	return s.calls[function]
+}
+
+// begin counts a request and returns the fault it gets.
+func (s *Server) begin(fn string) Fault {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	s.calls[fn]++
+	if s.nextN > 0 {
+		s.nextN--
+		return s.next
+	}
+	return s.fault
+}
+
+func (s *Server) userFault(name string) Fault {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	return s.userFaults[name]
+}
+
+// actor is who a request acts as.
+type actor struct {
+	name, usertype string
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	fn := strings.TrimPrefix(r.URL.Path, "/")
+	fault := s.begin(fn)
+	if s.opts.Latency > 0 && !sleep(r.Context(), s.opts.Latency) {
+		return
+	}
+	if fault == FaultSlow && !sleep(r.Context(), s.opts.SlowDelay) {
+		return
+	}
+	if s.inject(w, fault) {
+		return
+	}
+	who, ok := s.authenticate(r)
+	if !ok {
+		unauthorized(w)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	a := answer{w: w, json: r.Form.Get("json") == "yes"}
+	switch fn {
+	case "CMD_API_SHOW_ALL_USERS":
+		s.showAllUsers(a, who)
+	case "CMD_API_SHOW_USERS":
+		s.showUsers(a, who, r.Form.Get("reseller"))
+	case "CMD_API_SHOW_RESELLERS":
+		s.showResellers(a, who)
+	case "CMD_API_SHOW_USER_CONFIG":
+		name := r.Form.Get("user")
+		if f := s.userFault(name); f != FaultNone {
+			if f == FaultSlow && !sleep(r.Context(), s.opts.SlowDelay) {
+				return
+			}
+			if s.inject(w, f) {
+				return
+			}
+			fault = f
+		}
+		s.showUserConfig(a, who, name, fault == FaultMalformed)
+	case "CMD_API_ACCOUNT_USER":
+		s.accountUser(a, who, r.Form)
+	case "CMD_API_SELECT_USERS":
+		s.selectUsers(a, who, r.Form)
+	case "CMD_API_PACKAGES_USER":
+		s.mu.RLock()
+		pkgs := slices.Clone(s.packages)
+		s.mu.RUnlock()
+		a.list(pkgs)
+	case "CMD_API_USER_PASSWD":
+		s.userPasswd(a, who, r.Form)
+	default:
+		http.Error(w, "Not Found", http.StatusNotFound)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+const loginPage = `<!DOCTYPE html>
+<html><head><title>DirectAdmin Login</title></head>
+<body><form action="/CMD_LOGIN" method="POST"><input name="username"><input type="password" name="password"></form></body></html>
+`
+
+func unauthorized(w http.ResponseWriter) {
+	w.Header().Set("X-DirectAdmin", "Unauthorized")
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(http.StatusUnauthorized)
+	fmt.Fprint(w, loginPage)
+}
+
+// inject writes the answer of a fault and reports whether it did.
+// FaultNone, FaultSlow (already waited) and FaultMalformed write nothing.
+func (s *Server) inject(w http.ResponseWriter, f Fault) bool {
+	switch f {
+	case FaultUnauthorized:
+		unauthorized(w)
+	case FaultServerError:
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+	case FaultRateLimited:
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "Too Many Requests", http.StatusTooManyRequests)
+	case FaultTruncated:
+		hj, ok := w.(http.Hijacker)
+		if !ok {
+			http.Error(w, "cannot truncate", http.StatusInternalServerError)
+			return true
+		}
+		conn, buf, err := hj.Hijack()
+		if err != nil {
+			return true
+		}
+		writeTruncated(buf)
+		conn.Close()
+	case FaultHTML:
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<!DOCTYPE html>\n<html><head><title>500 Internal Error</title></head><body><h1>Something went wrong</h1></body></html>\n")
+	case FaultLoginPage:
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, loginPage)
+	case FaultCommandError:
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprint(w, "error=1&text=Cannot%20execute%20your%20request&details=An%20internal%20error%20occurred%26%2360%3Bbr%26%2362%3B")
+	default:
+		return false
+	}
+	return true
+}
+
+func writeTruncated(buf *bufio.ReadWriter) {
+	body := "list%5B%5D=alice&list%5B%5D=bo"
+	fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s", len(body)+512, body)
+	buf.Flush()
+}
+
+// authenticate checks basic auth: "login:secret" or "login|user:secret".
+// The admin's secret is its password or login key; a reseller's or user's
+// is the password last set for it.
+func (s *Server) authenticate(r *http.Request) (actor, bool) {
+	login, secret, ok := r.BasicAuth()
+	if !ok || secret == "" {
+		return actor{}, false
+	}
+	login, as, impersonate := strings.Cut(login, "|")
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u := s.users[login]
+	if u == nil || u.suspended {
+		return actor{}, false
+	}
+	valid := u.password != "" && secret == u.password
+	if login == s.opts.Username && secret == s.opts.Token {
+		valid = true
+	}
+	if !valid {
+		return actor{}, false
+	}
+	who := actor{name: u.username, usertype: u.usertype}
+	if impersonate {
+		t := s.users[as]
+		if t == nil || !(who.usertype == "admin" || t.creator == who.name) {
+			return actor{}, false
+		}
+		who = actor{name: t.username, usertype: t.usertype}
+	}
+	return who, true
+}
+
+// manages reports whether who may act on u.
+func (who actor) manages(u *user) bool {
+	return who.usertype == "admin" || u.creator == who.name
+}
+
+func (s *Server) showAllUsers(a answer, who actor) {
+	if who.usertype != "admin" {
+		a.refuse()
+		return
+	}
+	s.mu.RLock()
+	names := slices.Clone(s.names)
+	s.mu.RUnlock()
+	a.list(names)
+}
+
+func (s *Server) showUsers(a answer, who actor, reseller string) {
+	owner := who.name
+	switch {
+	case who.usertype == "user":
+		a.refuse()
+		return
+	case reseller != "" && who.usertype != "admin":
+		a.refuse()
+		return
+	case reseller != "":
+		owner = reseller
+	}
+	s.mu.RLock()
+	var names []string
+	for _, n := range s.names {
+		if u := s.users[n]; u.usertype == "user" && u.creator == owner {
+			names = append(names, n)
+		}
+	}
+	s.mu.RUnlock()
+	a.list(names)
+}
+
+func (s *Server) showResellers(a answer, who actor) {
+	if who.usertype != "admin" {
+		a.refuse()
+		return
+	}
+	s.mu.RLock()
+	var names []string
+	for _, n := range s.names {
+		if s.users[n].usertype == "reseller" {
+			names = append(names, n)
+		}
+	}
+	s.mu.RUnlock()
+	a.list(names)
+}
+
+func (s *Server) showUserConfig(a answer, who actor, name string, malformed bool) {
+	s.mu.RLock()
+	u := s.users[name]
+	var conf [][2]string
+	if u != nil && (who.manages(u) || who.name == name) {
+		conf = userConf(u)
+	}
+	s.mu.RUnlock()
+	switch {
+	case u == nil:
+		a.fail("Unable to show user", "User "+name+" does not exist<br>")
+	case conf == nil:
+		a.fail("Unable to show user", "You do not own user "+name)
+	default:
+		if malformed {
+			for i := range conf {
+				if conf[i][0] == "date_created" {
+					conf[i][1] = "sometime last spring"
+				}
+			}
+		}
+		a.fields(conf)
+	}
+}
+
+// userConf renders a user.conf, keys in DirectAdmin's alphabetical order.
+func userConf(u *user) [][2]string {
+	suspended := "no"
+	if u.suspended {
+		suspended = "yes"
+	}
+	return [][2]string{
+		{"account", "ON"},
+		{"bandwidth", "unlimited"},
+		{"creator", u.creator},
+		{"date_created", u.dateCreated},
+		{"domain", u.domain},
+		{"email", u.email},
+		{"ip", u.ip},
+		{"ips", "1"},
+		{"language", "en"},
+		{"package", u.pkg},
+		{"quota", "1024"},
+		{"suspended", suspended},
+		{"username", u.username},
+		{"usertype", u.usertype},
+		{"vdomains", "unlimited"},
+	}
+}
+
+var (
+	validUsername = regexp.MustCompile(`^[a-z][a-z0-9]{2,15}$`)
+	validDomain   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$`)
+)
+
+func (s *Server) accountUser(a answer, who actor, f url.Values) {
+	if who.usertype == "user" {
+		a.refuse()
+		return
+	}
+	if f.Get("action") != "create" {
+		a.fail("Unable to Create User", "Unknown action "+f.Get("action"))
+		return
+	}
+	name, domain := f.Get("username"), strings.ToLower(f.Get("domain"))
+	email, pw, ip, pkg := f.Get("email"), f.Get("passwd"), f.Get("ip"), f.Get("package")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case !validUsername.MatchString(name):
+		a.fail("Unable to Create User", "Usernames are 3 to 16 lower-case letters and digits, starting with a letter")
+	case s.users[name] != nil:
+		a.fail("Unable to Create User", "That username already exists on the system")
+	case !validDomain.MatchString(domain):
+		a.fail("Unable to Create User", "Invalid domain name")
+	case s.domains[domain] != "":
+		a.fail("Unable to Create User", "That domain already exists on the server")
+	case !strings.Contains(email, "@") || strings.ContainsAny(email, " \t\r\n"):
+		a.fail("Unable to Create User", "Invalid email address")
+	case len(pw) < 5 || pw != f.Get("passwd2"):
+		a.fail("Unable to Create User", "Passwords must match and be at least 5 characters long")
+	case net.ParseIP(ip) == nil:
+		a.fail("Unable to Create User", "Invalid IP address")
+	case !slices.Contains(s.packages, pkg):
+		a.fail("Unable to Create User", "Package "+pkg+" does not exist")
+	default:
+		u := &user{username: name, usertype: "user", creator: who.name, domain: domain, email: email,
+			ip: ip, pkg: pkg, password: pw}
+		s.setCreated(u, s.opts.Now())
+		s.users[name] = u
+		s.domains[domain] = name
+		i, _ := slices.BinarySearch(s.names, name)
+		s.names = slices.Insert(s.names, i, name)
+		a.ok("User "+name+" created", "")
+	}
+}
+
+// selectUsers deletes (delete=yes&confirmed=Confirm) or toggles the
+// suspension (any suspend=...) of select0, select1, ...
+func (s *Server) selectUsers(a answer, who actor, f url.Values) {
+	if who.usertype == "user" {
+		a.refuse()
+		return
+	}
+	var names []string
+	for i := 0; ; i++ {
+		n := f.Get("select" + strconv.Itoa(i))
+		if n == "" {
+			break
+		}
+		names = append(names, n)
+	}
+	del := f.Get("delete") == "yes" && f.Get("confirmed") == "Confirm"
+	_, toggle := f["suspend"]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case len(names) == 0:
+		a.fail("No users selected", "Select at least one user")
+		return
+	case !del && !toggle:
+		a.fail("Unknown action", "Send delete=yes&confirmed=Confirm or suspend")
+		return
+	}
+	for _, n := range names {
+		u := s.users[n]
+		switch {
+		case u == nil:
+			a.fail("Error with the selected users", "User "+n+" does not exist<br>")
+			return
+		case !who.manages(u) || u.usertype == "admin":
+			a.fail("Error with the selected users", "You do not own user "+n)
+			return
+		}
+	}
+	for _, n := range names {
+		u := s.users[n]
+		if del {
+			delete(s.users, n)
+			delete(s.domains, strings.ToLower(u.domain))
+			if i, found := slices.BinarySearch(s.names, n); found {
+				s.names = slices.Delete(s.names, i, i+1)
+			}
+			continue
+		}
+		u.suspended = !u.suspended
+	}
+	if del {
+		a.ok("User deleted", strings.Join(names, ", ")+" deleted")
+		return
+	}
+	a.ok("User suspended", "Suspension toggled for "+strings.Join(names, ", "))
+}
+
+func (s *Server) userPasswd(a answer, who actor, f url.Values) {
+	name, pw := f.Get("username"), f.Get("passwd")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[name]
+	switch {
+	case u == nil:
+		a.fail("Unable to change password", "User "+name+" does not exist")
+	case !who.manages(u) && who.name != name:
+		a.fail("Unable to change password", "You do not own user "+name)
+	case len(pw) < 5 || pw != f.Get("passwd2"):
+		a.fail("Unable to change password", "Passwords must match and be at least 5 characters long")
+	default:
+		u.password = pw
+		a.ok("Password Changed", "")
+	}
+}
+
+// answer writes in the form the request asked for.
+type answer struct {
+	w    http.ResponseWriter
+	json bool
+}
+
+func (a answer) write(status int, body string) {
+	if a.json {
+		a.w.Header().Set("Content-Type", "application/json")
+	} else {
+		a.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	}
+	a.w.WriteHeader(status)
+	a.w.Write([]byte(body))
+}
+
+// list writes list[]=a&list[]=b, or a JSON array.
+func (a answer) list(items []string) {
+	if a.json {
+		if items == nil {
+			items = []string{}
+		}
+		b, _ := json.Marshal(items)
+		a.write(http.StatusOK, string(b))
+		return
+	}
+	var b strings.Builder
+	b.Grow(len(items) * 24)
+	for i, it := range items {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString("list%5B%5D=")
+		b.WriteString(escape(it))
+	}
+	a.write(http.StatusOK, b.String())
+}
+
+// fields writes key=value pairs in order, or a JSON object.
+func (a answer) fields(kv [][2]string) {
+	if a.json {
+		m := make(map[string]string, len(kv))
+		for _, p := range kv {
+			m[p[0]] = p[1]
+		}
+		b, _ := json.Marshal(m)
+		a.write(http.StatusOK, string(b))
+		return
+	}
+	var b strings.Builder
+	b.Grow(len(kv) * 24)
+	for i, p := range kv {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(p[0])
+		b.WriteByte('=')
+		b.WriteString(escape(p[1]))
+	}
+	a.write(http.StatusOK, b.String())
+}
+
+// escape URL-encodes a value the way DirectAdmin does: HTML-special
+// characters as character references (&#60;), then percent-encoded.
+func escape(v string) string {
+	if strings.ContainsAny(v, "<>") {
+		v = strings.NewReplacer("<", "&#60;", ">", "&#62;").Replace(v)
+	}
+	return strings.ReplaceAll(url.QueryEscape(v), "+", "%20")
+}
+
+func (a answer) ok(text, details string) {
+	if a.json {
+		b, _ := json.Marshal(map[string]string{"success": text, "result": details})
+		a.write(http.StatusOK, string(b))
+		return
+	}
+	a.write(http.StatusOK, "error=0&text="+escape(text)+"&details="+escape(details))
+}
+
+func (a answer) fail(text, details string) {
+	a.failStatus(http.StatusOK, text, details)
+}
+
+func (a answer) failStatus(status int, text, details string) {
+	if a.json {
+		b, _ := json.Marshal(map[string]string{"error": text, "result": html.EscapeString(details)})
+		a.write(status, string(b))
+		return
+	}
+	a.write(status, "error=1&text="+escape(text)+"&details="+escape(details))
+}
+
+// refuse is DirectAdmin's answer to a command the login may not run.
+func (a answer) refuse() {
+	a.failStatus(http.StatusForbidden, "You cannot execute that command", "")
+}
