@@ -1,0 +1,395 @@
+package proxmox
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/accountsync/accountsync/internal/httpx"
+	"github.com/accountsync/accountsync/provider"
+)
+
+// typeName is the registry key and the prefix of every error.
+const typeName = "proxmox"
+
+// Defaults for the zero values of [Config].
+const (
+	// DefaultPort is the port pveproxy listens on (https only).
+	DefaultPort = 8006
+	// DefaultRateLimit is the request budget per second to one cluster. It
+	// is higher than the shared httpx default because a listing reads one
+	// guest configuration per guest: at 10 requests a second, 10,000 guests
+	// would take 17 minutes.
+	DefaultRateLimit = 100
+	// DefaultConcurrency is the number of configuration reads a listing
+	// keeps in flight.
+	DefaultConcurrency = 8
+	// DefaultIdentifierField is the WHMCS field the VM ID is matched
+	// against: a product custom field named "vmid".
+	DefaultIdentifierField = "customfield.vmid"
+	// DefaultProductTagPrefix starts the tag that names a guest's product:
+	// "plan-vps2" gives product "vps2".
+	DefaultProductTagPrefix = "plan-"
+	// DefaultOwnerTagPrefix starts the tag that carries the owner's e-mail
+	// address, with "@" written as "_at_" because tags cannot hold "@":
+	// "owner-alice_at_example.com".
+	DefaultOwnerTagPrefix = "owner-"
+	// SuspendedTag is the tag SuspendAccount sets and UnsuspendAccount
+	// removes. A guest is Suspended when it has this tag and is stopped.
+	SuspendedTag = "accountsync-suspended"
+	// DefaultTaskPollInterval is the wait between two task status reads.
+	DefaultTaskPollInterval = time.Second
+	// DefaultTaskTimeout bounds a task wait when the context has no
+	// deadline.
+	DefaultTaskTimeout = 10 * time.Minute
+	// DefaultTicketRenewAfter is the age at which a login ticket is
+	// renewed. Tickets are valid for two hours.
+	DefaultTicketRenewAfter = time.Hour
+)
+
+// PoolUse says what a guest's resource pool stands for.
+type PoolUse int
+
+const (
+	// PoolIgnored (the default): pools carry no meaning for the mapping.
+	PoolIgnored PoolUse = iota
+	// PoolIsProduct: a guest's product is its pool, ListPackages lists the
+	// pools, and CreateAccount puts the new guest in the pool named by the
+	// package (the template then comes from NewAccount.Extra["template"]).
+	PoolIsProduct
+	// PoolIsOwner: a pool per customer, whose comment is the owner's e-mail
+	// address (GET /pools, once per listing).
+	PoolIsOwner
+)
+
+// String returns "ignored", "product" or "owner", the values of the
+// "pools" server parameter.
+func (p PoolUse) String() string {
+	switch p {
+	case PoolIsProduct:
+		return "product"
+	case PoolIsOwner:
+		return "owner"
+	}
+	return "ignored"
+}
+
+// Config configures a [Client]. Zero values mean the documented defaults.
+type Config struct {
+	// BaseURL is the address of any cluster node, "https://pve.example.com:8006".
+	// The API path "/api2/json" is appended unless it is already there.
+	BaseURL string
+	// Username is the API token ID "user@realm!tokenid" when APIToken is
+	// set, or the user "user@realm" for a ticket login with Password.
+	Username string
+	// Password logs in for a ticket (POST /access/ticket). Used only when
+	// APIToken is empty.
+	Password string
+	// APIToken is the secret of the API token named by Username. It is
+	// preferred over Password: no login, no CSRF token, no expiry.
+	APIToken string
+
+	HTTPClient *http.Client
+	Logger     *slog.Logger // nil discards
+	// RateLimit is the request budget per second (default DefaultRateLimit);
+	// negative means unlimited.
+	RateLimit float64
+	Burst     int
+	// Timeout bounds each HTTP attempt (default httpx.DefaultTimeout).
+	Timeout time.Duration
+	// CertSHA256 pins the node's self-signed certificate (pveproxy-ssl.pem
+	// or pve-ssl.pem) by the hex SHA-256 of its DER bytes.
+	CertSHA256         string
+	InsecureSkipVerify bool
+	// MaxRetries is the number of retries of a read (default 3; <0 none).
+	MaxRetries   int
+	RetryWaitMin time.Duration
+	RetryWaitMax time.Duration
+
+	// Location is the zone Created is expressed in (default UTC). WHMCS
+	// shows dates in its own zone; set it to that.
+	Location *time.Location
+	// Concurrency is the number of guest configuration reads in flight
+	// during a listing (default DefaultConcurrency).
+	Concurrency int
+	// Cluster, when set, prefixes every UniqueIdentifier ("pve1/101"), so
+	// that guests of several clusters, whose VM IDs overlap, stay apart.
+	Cluster string
+	// IdentifierField is Metadata().UniqueIdentifierField (default
+	// DefaultIdentifierField).
+	IdentifierField string
+	// ProductTagPrefix starts the tag naming a guest's product (default
+	// DefaultProductTagPrefix). Ignored when Pools is PoolIsProduct.
+	ProductTagPrefix string
+	// OwnerTagPrefix starts the tag carrying the owner's e-mail address
+	// (default DefaultOwnerTagPrefix). Ignored when Pools is PoolIsOwner.
+	OwnerTagPrefix string
+	// Pools says what resource pools stand for (default PoolIgnored).
+	Pools PoolUse
+	// LinkedClone makes CreateAccount ask for linked clones (full=0), which
+	// share the template's disks. The default is a full clone.
+	LinkedClone bool
+	// TaskPollInterval is the wait between task status reads (default
+	// DefaultTaskPollInterval).
+	TaskPollInterval time.Duration
+	// TaskTimeout bounds a task wait when the context has no deadline
+	// (default DefaultTaskTimeout).
+	TaskTimeout time.Duration
+	// TicketRenewAfter is the age at which a ticket is renewed (default
+	// DefaultTicketRenewAfter; tickets live two hours).
+	TicketRenewAfter time.Duration
+}
+
+// String describes the configuration without its secrets.
+func (c Config) String() string {
+	return fmt.Sprintf("proxmox.Config{BaseURL:%s Username:%s Password:%s APIToken:%s Cluster:%s}",
+		c.BaseURL, c.Username, mask(c.Password), mask(c.APIToken), c.Cluster)
+}
+
+// LogValue masks the secrets when a Config is logged with log/slog.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("baseURL", c.BaseURL),
+		slog.String("username", c.Username),
+		slog.String("password", mask(c.Password)),
+		slog.String("apiToken", mask(c.APIToken)),
+		slog.String("cluster", c.Cluster),
+	)
+}
+
+func mask(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return "REDACTED"
+}
+
+// Client talks to one Proxmox VE cluster (or standalone node) through its
+// REST API. It is safe for concurrent use.
+type Client struct {
+	cfg   Config
+	hc    *httpx.Client
+	log   *slog.Logger
+	auth  *authState // nil with an API token
+	token string     // the Authorization header value with an API token
+}
+
+// New returns a Client for cfg. It checks that BaseURL is set and that
+// either APIToken (with a token ID "user@realm!tokenid" in Username) or
+// Password (with "user@realm") is given. It makes no network call.
+func New(cfg Config) (*Client, error) {
+	if strings.TrimSpace(cfg.BaseURL) == "" {
+		return nil, errors.New("proxmox: Config.BaseURL is empty (want https://host:8006)")
+	}
+	cfg.Username = strings.TrimSpace(cfg.Username)
+	switch {
+	case cfg.APIToken != "":
+		user, tokenID, ok := strings.Cut(cfg.Username, "!")
+		if !ok || !strings.Contains(user, "@") || tokenID == "" {
+			return nil, fmt.Errorf("proxmox: Config.Username %q is not an API token ID (want user@realm!tokenid)", cfg.Username)
+		}
+	case cfg.Password != "":
+		if !strings.Contains(cfg.Username, "@") || strings.Contains(cfg.Username, "!") {
+			return nil, fmt.Errorf("proxmox: Config.Username %q is not a user (want user@realm, e.g. root@pam)", cfg.Username)
+		}
+	default:
+		return nil, errors.New("proxmox: Config.APIToken and Config.Password are both empty (set one)")
+	}
+	if cfg.Concurrency < 0 {
+		return nil, fmt.Errorf("proxmox: Config.Concurrency %d is negative", cfg.Concurrency)
+	}
+	if strings.Contains(cfg.Cluster, "/") {
+		return nil, fmt.Errorf("proxmox: Config.Cluster %q contains \"/\"", cfg.Cluster)
+	}
+	if cfg.Pools < PoolIgnored || cfg.Pools > PoolIsOwner {
+		return nil, fmt.Errorf("proxmox: Config.Pools %d is not a PoolUse", cfg.Pools)
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Concurrency == 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.IdentifierField == "" {
+		cfg.IdentifierField = DefaultIdentifierField
+	}
+	if cfg.ProductTagPrefix == "" {
+		cfg.ProductTagPrefix = DefaultProductTagPrefix
+	}
+	if cfg.OwnerTagPrefix == "" {
+		cfg.OwnerTagPrefix = DefaultOwnerTagPrefix
+	}
+	for name, p := range map[string]string{"ProductTagPrefix": cfg.ProductTagPrefix, "OwnerTagPrefix": cfg.OwnerTagPrefix} {
+		if !validTag(p) {
+			return nil, fmt.Errorf("proxmox: Config.%s %q cannot start a Proxmox VE tag (letters, digits and _ - + . only)", name, p)
+		}
+	}
+	if strings.EqualFold(cfg.ProductTagPrefix, cfg.OwnerTagPrefix) {
+		return nil, fmt.Errorf("proxmox: Config.ProductTagPrefix and OwnerTagPrefix are both %q", cfg.ProductTagPrefix)
+	}
+	if cfg.TaskPollInterval <= 0 {
+		cfg.TaskPollInterval = DefaultTaskPollInterval
+	}
+	if cfg.TaskTimeout <= 0 {
+		cfg.TaskTimeout = DefaultTaskTimeout
+	}
+	if cfg.TicketRenewAfter <= 0 {
+		cfg.TicketRenewAfter = DefaultTicketRenewAfter
+	}
+	rateLimit := cfg.RateLimit
+	if rateLimit == 0 {
+		rateLimit = DefaultRateLimit
+	}
+	base := strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/")
+	if !strings.HasSuffix(base, "/api2/json") {
+		base += "/api2/json"
+	}
+	var secrets []string
+	for _, s := range []string{cfg.Password, cfg.APIToken} {
+		if s != "" {
+			secrets = append(secrets, s)
+		}
+	}
+	hc, err := httpx.New(httpx.Config{
+		Type:               typeName,
+		BaseURL:            base,
+		HTTPClient:         cfg.HTTPClient,
+		Logger:             cfg.Logger,
+		RateLimit:          rateLimit,
+		Burst:              cfg.Burst,
+		Timeout:            cfg.Timeout,
+		CertSHA256:         cfg.CertSHA256,
+		InsecureSkipVerify: cfg.InsecureSkipVerify,
+		MaxRetries:         cfg.MaxRetries,
+		RetryWaitMin:       cfg.RetryWaitMin,
+		RetryWaitMax:       cfg.RetryWaitMax,
+		Secrets:            secrets,
+		SensitiveParams:    []string{"cipassword", "ticket"},
+	})
+	if err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{cfg: cfg, hc: hc, log: log}
+	if cfg.APIToken != "" {
+		c.token = "PVEAPIToken=" + cfg.Username + "=" + cfg.APIToken
+	} else {
+		c.auth = &authState{}
+	}
+	return c, nil
+}
+
+// FromServer returns a Client for a WHMCS-style server record. The URL is
+// built from Hostname/IP, Port (default 8006) and Secure (Proxmox VE
+// serves https only, so set it for a real cluster). Username, Password and
+// AccessHash (the API token secret) map to the Config fields of the same
+// meaning; with an AccessHash, Username must be the token ID
+// "user@realm!tokenid" (or the user, with Params["tokenid"]).
+//
+// Params keys, all optional:
+//
+//	realm            appended to a Username without "@" (default "pam")
+//	tokenid          appended to Username as "!tokenid" when it has none
+//	cluster          Config.Cluster: prefix of every identifier ("pve1" gives "pve1/101")
+//	identifier_field Config.IdentifierField (default "customfield.vmid")
+//	product_tag      Config.ProductTagPrefix (default "plan-")
+//	owner_tag        Config.OwnerTagPrefix (default "owner-")
+//	pools            "product" or "owner": Config.Pools
+//	concurrency      Config.Concurrency
+//	linked_clone     "1" or "true": Config.LinkedClone
+//	timezone         an IANA zone name for Config.Location (default UTC)
+func FromServer(s provider.Server) (*Client, error) {
+	base, err := s.BaseURL(DefaultPort, DefaultPort)
+	if err != nil {
+		return nil, fmt.Errorf("proxmox: %w", err)
+	}
+	p := s.Params
+	user := strings.TrimSpace(s.Username)
+	if user != "" && !strings.Contains(user, "@") {
+		realm := p["realm"]
+		if realm == "" {
+			realm = "pam"
+		}
+		name, tok, hasTok := strings.Cut(user, "!")
+		user = name + "@" + realm
+		if hasTok {
+			user += "!" + tok
+		}
+	}
+	if s.AccessHash != "" && !strings.Contains(user, "!") && p["tokenid"] != "" {
+		user += "!" + p["tokenid"]
+	}
+	cfg := Config{
+		BaseURL:            base,
+		Username:           user,
+		Password:           s.Password,
+		APIToken:           strings.TrimSpace(s.AccessHash),
+		HTTPClient:         s.HTTPClient,
+		Logger:             s.Logger,
+		RateLimit:          s.RateLimit,
+		Burst:              s.Burst,
+		Timeout:            s.Timeout,
+		CertSHA256:         s.CertSHA256,
+		InsecureSkipVerify: s.InsecureSkipVerify,
+		Cluster:            p["cluster"],
+		IdentifierField:    p["identifier_field"],
+		ProductTagPrefix:   p["product_tag"],
+		OwnerTagPrefix:     p["owner_tag"],
+	}
+	switch v := strings.ToLower(p["pools"]); v {
+	case "", "ignored", "none":
+	case "product":
+		cfg.Pools = PoolIsProduct
+	case "owner":
+		cfg.Pools = PoolIsOwner
+	default:
+		return nil, fmt.Errorf("proxmox: server %q: params[\"pools\"] %q: want \"product\" or \"owner\"", s.Name, v)
+	}
+	if v := p["concurrency"]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("proxmox: server %q: params[\"concurrency\"] %q: want a positive number", s.Name, v)
+		}
+		cfg.Concurrency = n
+	}
+	switch strings.ToLower(p["linked_clone"]) {
+	case "1", "true", "yes":
+		cfg.LinkedClone = true
+	}
+	if tz := p["timezone"]; tz != "" {
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			return nil, fmt.Errorf("proxmox: server %q: params[\"timezone\"]: %w", s.Name, err)
+		}
+		cfg.Location = loc
+	}
+	return New(cfg)
+}
+
+// Metadata describes Proxmox VE for WHMCS: the VM ID is the key, matched
+// against Config.IdentifierField (default the custom field "vmid"), and the
+// product sits in configoption1. It does no I/O.
+func (c *Client) Metadata() provider.Metadata {
+	return provider.Metadata{
+		Type:                        typeName,
+		DisplayName:                 "Proxmox VE",
+		UniqueIdentifierField:       c.cfg.IdentifierField,
+		UniqueIdentifierDisplayName: "VM ID",
+		ProductField:                "configoption1",
+	}
+}
+
+var (
+	_ provider.Provider      = (*Client)(nil)
+	_ provider.Creator       = (*Client)(nil)
+	_ provider.Terminator    = (*Client)(nil)
+	_ provider.Suspender     = (*Client)(nil)
+	_ provider.PackageLister = (*Client)(nil)
+)
