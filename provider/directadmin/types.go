@@ -89,7 +89,7 @@ func decodeForm(b []byte) (*reply, error) {
 	if strings.Contains(s, "&#") {
 		s = escapeCharRefs(s)
 	}
-	r := &reply{fields: make(map[string]string, 48)}
+	r := &reply{fields: make(map[string]string, strings.Count(s, "&")+1)}
 	for s != "" {
 		var pair string
 		pair, s, _ = strings.Cut(s, "&")
