@@ -11,7 +11,7 @@ import (
 
 // zone is one parsed master file.
 type zone struct {
-	apex string                          // canonical
+	apex string                         // canonical
 	rrs  map[string]map[uint16][]dns.RR // canonical owner -> type -> records
 }
 
