@@ -59,7 +59,7 @@ func TestCheckReadsTheParentReferral(t *testing.T) {
 			status: nsscan.Incorrect, domainOut: "elsewhere.test", zone: "elsewhere.test",
 			nameservers: []string{"ns1.other.test", "ns2.other.test"}, missing: hostcoNS,
 			unexpected: []string{"ns1.other.test", "ns2.other.test"},
-			source: nsscan.SourceReferral, attempts: 2, detail: "ask the customer to set the nameservers to ns1.hostco.test, ns2.hostco.test"},
+			source:     nsscan.SourceReferral, attempts: 2, detail: "ask the customer to set the nameservers to ns1.hostco.test, ns2.hostco.test"},
 		{name: "upper-case nameserver names from the registry match", domain: "upper.test", want: hostco(),
 			status: nsscan.Correct, domainOut: "upper.test", zone: "upper.test", nameservers: hostcoNS, matched: hostcoNS,
 			source: nsscan.SourceReferral, attempts: 1},
