@@ -1,0 +1,112 @@
+package sync
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// config is Options checked and normalised once per Diff.
+type config struct {
+	Options
+	keyField    string
+	norm        normalizer // for keys
+	dom         normalizer // for comparing domains when the key is not the domain
+	selection   map[string]bool
+	clients     map[string]string
+	nameservers map[string]bool
+	seen        map[string]int
+	limits      Limits
+	cycle       string
+	nextDue     time.Time
+}
+
+func resolve(opts Options) (*config, error) {
+	c := &config{Options: opts, keyField: opts.KeyField}
+	if c.keyField == "" {
+		c.keyField = "domain"
+	}
+	c.norm = newNormalizer(c.keyField)
+	c.dom = newNormalizer("domain")
+	if opts.Mode < Synchronize || opts.Mode > ExportOnly {
+		return nil, fmt.Errorf("sync: diff: unknown mode %d", int(opts.Mode))
+	}
+	if opts.StatusAuthority != Remote && opts.StatusAuthority != Local {
+		return nil, fmt.Errorf("sync: diff: unknown status authority %d", int(opts.StatusAuthority))
+	}
+	if opts.ConfirmRuns < 0 || opts.MaxActions < 0 || opts.Billing.NextDueInDays < 0 {
+		return nil, fmt.Errorf("sync: diff: ConfirmRuns, MaxActions and Billing.NextDueInDays must not be negative")
+	}
+	l := opts.Limits
+	for _, f := range []float64{l.MaxTerminateFraction, l.MaxImportFraction, l.MaxExportFraction, l.MaxUpdateFraction} {
+		if math.IsNaN(f) {
+			return nil, fmt.Errorf("sync: diff: a Limits fraction is NaN")
+		}
+	}
+	c.limits = l.withDefaults()
+
+	if len(opts.Selection) > 0 {
+		c.selection = make(map[string]bool, len(opts.Selection))
+		for _, s := range opts.Selection {
+			k, err := c.norm.key(s)
+			if err != nil {
+				return nil, fmt.Errorf("sync: diff: selection: invalid key %q: %w", s, err)
+			}
+			c.selection[k] = true
+		}
+	}
+	c.clients = make(map[string]string, len(opts.Clients))
+	for e, id := range opts.Clients {
+		n := normalizeEmail(e)
+		if id == "" {
+			return nil, fmt.Errorf("sync: diff: clients: empty client ID for %q", e)
+		}
+		if old, ok := c.clients[n]; ok && old != id {
+			return nil, fmt.Errorf("sync: diff: clients: %q has two client IDs", n)
+		}
+		c.clients[n] = id
+	}
+	for pkg, id := range opts.Products {
+		if id == "" {
+			return nil, fmt.Errorf("sync: diff: products: empty product ID for package %q", pkg)
+		}
+	}
+	c.nameservers = make(map[string]bool, len(opts.Nameservers))
+	for k, ok := range opts.Nameservers {
+		n, err := c.norm.key(k)
+		if err != nil {
+			return nil, fmt.Errorf("sync: diff: nameservers: invalid key %q: %w", k, err)
+		}
+		if old, dup := c.nameservers[n]; dup && old != ok {
+			return nil, fmt.Errorf("sync: diff: nameservers: two verdicts for %q", n)
+		}
+		c.nameservers[n] = ok
+	}
+	c.seen = make(map[string]int, len(opts.SeenMissing))
+	for k, v := range opts.SeenMissing {
+		n, err := c.norm.key(k)
+		if err != nil {
+			return nil, fmt.Errorf("sync: diff: seen missing: invalid key %q: %w", k, err)
+		}
+		if v < 0 {
+			return nil, fmt.Errorf("sync: diff: seen missing: negative count for %q", n)
+		}
+		if old, dup := c.seen[n]; dup && old != v {
+			return nil, fmt.Errorf("sync: diff: seen missing: two counts for %q", n)
+		}
+		c.seen[n] = v
+	}
+
+	c.cycle = strings.TrimSpace(opts.Billing.Cycle)
+	if c.cycle == "" {
+		c.cycle = "Monthly"
+	}
+	if opts.Billing.Free {
+		c.cycle = "Free Account"
+	} else if !opts.Now.IsZero() {
+		y, m, d := opts.Now.Date()
+		c.nextDue = time.Date(y, m, d+opts.Billing.NextDueInDays, 0, 0, 0, 0, opts.Now.Location())
+	}
+	return c, nil
+}
