@@ -1,0 +1,249 @@
+package plesk
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/accountsync/accountsync/internal/httpx"
+	"github.com/accountsync/accountsync/provider"
+)
+
+// Ports and path of the XML-API.
+const (
+	// DefaultPort is Plesk's https port, used when a [provider.Server] is
+	// Secure and names no port.
+	DefaultPort = 8443
+	// DefaultPlainPort is Plesk's plain http port.
+	DefaultPlainPort = 8880
+	// AgentPath is where every XML-API packet is posted.
+	AgentPath = "/enterprise/control/agent.php"
+)
+
+// Config configures a [Client]. Zero values mean the documented defaults.
+type Config struct {
+	// BaseURL is the panel's address, "https://host:8443"; required.
+	BaseURL string
+	// Username and Password log in with the HTTP_AUTH_LOGIN and
+	// HTTP_AUTH_PASSWD headers. Use the administrator: listing needs every
+	// customer, reseller and service plan.
+	Username string
+	Password string
+	// APIToken is a Plesk secret key, sent in the KEY header. When set, it
+	// is used instead of Username and Password.
+	APIToken string
+
+	HTTPClient *http.Client
+	Logger     *slog.Logger  // nil discards
+	RateLimit  float64       // requests/s to this server; 0 = httpx default; <0 unlimited
+	Burst      int           // 0 = max(1, RateLimit)
+	Timeout    time.Duration // per attempt; 0 = httpx default (2 minutes)
+	// CertSHA256 pins the panel's (often self-signed) certificate by the
+	// hex SHA-256 of its DER bytes.
+	CertSHA256         string
+	InsecureSkipVerify bool
+	MaxRetries         int           // 0 = default 3, <0 = none
+	RetryWaitMin       time.Duration // backoff bounds; 0 = httpx defaults
+	RetryWaitMax       time.Duration
+
+	// Location is where a subscription's creation date, which Plesk gives
+	// as a date only, starts: Created is midnight of cr_date in Location.
+	// nil means UTC.
+	Location *time.Location
+	// IPAddress is the address new subscriptions are hosted on (Plesk
+	// requires one). NewAccount.Extra["ip_address"] overrides it.
+	IPAddress string
+	// Version is the packet version attribute ("1.6.9.1"). Empty leaves it
+	// out, and the panel answers with its newest protocol.
+	Version string
+}
+
+// String describes the configuration without its secrets.
+func (c Config) String() string {
+	return fmt.Sprintf("plesk.Config{BaseURL:%s Username:%s Password:%s APIToken:%s}",
+		c.BaseURL, c.Username, mask(c.Password), mask(c.APIToken))
+}
+
+// LogValue masks the secrets when a Config is logged with log/slog.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("baseURL", c.BaseURL),
+		slog.String("username", c.Username),
+		slog.String("password", mask(c.Password)),
+		slog.String("apiToken", mask(c.APIToken)),
+	)
+}
+
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "REDACTED"
+}
+
+// Client talks to one Plesk server through its XML-API. It is safe for
+// concurrent use.
+type Client struct {
+	http    *httpx.Client
+	header  http.Header
+	loc     *time.Location
+	ip      string
+	version string
+}
+
+// New returns a client for cfg. BaseURL is required, and either APIToken or
+// both Username and Password.
+func New(cfg Config) (*Client, error) {
+	if strings.TrimSpace(cfg.BaseURL) == "" {
+		return nil, errors.New("plesk: Config.BaseURL is empty")
+	}
+	header := http.Header{}
+	header.Set("Content-Type", "text/xml")
+	switch {
+	case cfg.APIToken != "":
+		header.Set("KEY", cfg.APIToken)
+	case cfg.Username == "" && cfg.Password == "":
+		return nil, errors.New("plesk: Config needs APIToken (a secret key), or Username and Password")
+	case cfg.Username == "":
+		return nil, errors.New("plesk: Config.Username is empty")
+	case cfg.Password == "":
+		return nil, errors.New("plesk: Config.Password is empty")
+	default:
+		header.Set("HTTP_AUTH_LOGIN", cfg.Username)
+		header.Set("HTTP_AUTH_PASSWD", cfg.Password)
+	}
+	if strings.ContainsAny(cfg.Username+cfg.Password+cfg.APIToken, "\r\n") {
+		return nil, errors.New("plesk: Config credentials must not contain line breaks")
+	}
+	if cfg.IPAddress != "" && net.ParseIP(cfg.IPAddress) == nil {
+		return nil, fmt.Errorf("plesk: Config.IPAddress %q is not an IP address", cfg.IPAddress)
+	}
+	hc, err := httpx.New(httpx.Config{
+		Type:               "plesk",
+		BaseURL:            cfg.BaseURL,
+		HTTPClient:         cfg.HTTPClient,
+		Logger:             cfg.Logger,
+		RateLimit:          cfg.RateLimit,
+		Burst:              cfg.Burst,
+		Timeout:            cfg.Timeout,
+		CertSHA256:         cfg.CertSHA256,
+		InsecureSkipVerify: cfg.InsecureSkipVerify,
+		MaxRetries:         cfg.MaxRetries,
+		RetryWaitMin:       cfg.RetryWaitMin,
+		RetryWaitMax:       cfg.RetryWaitMax,
+		Secrets:            []string{cfg.Password, cfg.APIToken},
+		SensitiveParams:    []string{"passwd", "ftp_password"},
+	})
+	if err != nil {
+		return nil, err
+	}
+	loc := cfg.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &Client{http: hc, header: header, loc: loc, ip: cfg.IPAddress, version: cfg.Version}, nil
+}
+
+// FromServer returns a client for a WHMCS server record: the base URL from
+// Hostname (or IP), Port and Secure with Plesk's ports 8443 and 8880;
+// Username and Password; AccessHash as the secret key (APIToken); the
+// transport settings as they are. IP, when it is an address, is where new
+// subscriptions are hosted, as in WHMCS.
+//
+// Params keys:
+//
+//	ip_address  the address new subscriptions are hosted on (overrides IP)
+//	location    an IANA zone for creation dates ("Europe/Berlin"; default UTC)
+//	version     the packet version attribute (default: none)
+func FromServer(s provider.Server) (*Client, error) {
+	base, err := s.BaseURL(DefaultPort, DefaultPlainPort)
+	if err != nil {
+		return nil, fmt.Errorf("plesk: %w", err)
+	}
+	cfg := Config{
+		BaseURL:            base,
+		Username:           s.Username,
+		Password:           s.Password,
+		APIToken:           s.AccessHash,
+		HTTPClient:         s.HTTPClient,
+		Logger:             s.Logger,
+		RateLimit:          s.RateLimit,
+		Burst:              s.Burst,
+		Timeout:            s.Timeout,
+		CertSHA256:         s.CertSHA256,
+		InsecureSkipVerify: s.InsecureSkipVerify,
+		Version:            s.Params["version"],
+	}
+	switch {
+	case s.Params["ip_address"] != "":
+		cfg.IPAddress = s.Params["ip_address"]
+	case net.ParseIP(strings.TrimSpace(s.IP)) != nil:
+		cfg.IPAddress = strings.TrimSpace(s.IP)
+	}
+	if name := s.Params["location"]; name != "" {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			return nil, fmt.Errorf("plesk: server %q param \"location\": %w", s.Name, err)
+		}
+		cfg.Location = loc
+	}
+	return New(cfg)
+}
+
+// Metadata describes Plesk the way WHMCS's own Plesk module does: accounts
+// are identified by domain, and the product's first module setting
+// (configoption1) holds the service plan name.
+func (c *Client) Metadata() provider.Metadata {
+	return provider.Metadata{
+		Type:                        "plesk",
+		DisplayName:                 "Plesk",
+		UniqueIdentifierField:       "domain",
+		UniqueIdentifierDisplayName: "Domain",
+		ProductField:                "configoption1",
+	}
+}
+
+// call posts one packet and returns the decoded answer, after checking the
+// HTTP status, the body's shape and the packet-level (system) status.
+// Per-result statuses are the caller's to check. secret, when set, is a
+// value of this request (a new password) scrubbed from any error.
+func (c *Client) call(ctx context.Context, op string, idempotent bool, pkt *requestPacket, secret string) (*responsePacket, *httpx.Response, error) {
+	pkt.Version = c.version
+	body, err := xml.Marshal(pkt)
+	if err != nil {
+		return nil, nil, fmt.Errorf("plesk: %s: encode request: %w", op, err)
+	}
+	body = append([]byte(xml.Header), body...)
+	resp, err := c.http.Do(ctx, &httpx.Request{
+		Op:         op,
+		Method:     http.MethodPost,
+		Path:       AgentPath,
+		Header:     c.header,
+		Body:       body,
+		Idempotent: idempotent,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := c.decode(op, resp)
+	if err != nil {
+		return nil, resp, scrub(err, secret)
+	}
+	return out, resp, nil
+}
+
+// Interface guards.
+var (
+	_ provider.Provider       = (*Client)(nil)
+	_ provider.Creator        = (*Client)(nil)
+	_ provider.Terminator     = (*Client)(nil)
+	_ provider.Suspender      = (*Client)(nil)
+	_ provider.PackageLister  = (*Client)(nil)
+	_ provider.PasswordSetter = (*Client)(nil)
+)
