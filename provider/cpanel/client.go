@@ -134,12 +134,7 @@ func New(cfg Config) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	var secrets []string
-	for _, s := range []string{cfg.APIToken, token, cfg.Password} {
-		if s != "" {
-			secrets = append(secrets, s)
-		}
-	}
+	secrets := secretForms(cfg.APIToken, token, cfg.Password)
 	hc, err := httpx.New(httpx.Config{
 		Type:               "cpanel",
 		BaseURL:            cfg.BaseURL,

@@ -23,8 +23,12 @@ const (
 	opSetPassword = "set password"
 )
 
-// excerptBytes bounds the body excerpt kept in an error.
-const excerptBytes = 300
+// excerptBytes bounds the body excerpt kept in an error, and
+// messageExcerptBytes the part of it quoted in the message.
+const (
+	excerptBytes        = 300
+	messageExcerptBytes = 120
+)
 
 // request is one WHM API 1 call.
 type request struct {
@@ -87,11 +91,11 @@ func (c *Client) decode(r request, resp *httpx.Response) (*envelope, error) {
 		if strings.Contains(strings.ToLower(string(resp.Body)), "http-equiv=\"refresh\"") {
 			msg = "the server sent a redirect page instead of JSON; WHM answers https on port 2087"
 		}
-		return nil, c.fail(r, resp, msg, nil)
+		return nil, c.fail(r, resp, msg+": "+c.excerpt(r, resp.Body), nil)
 	}
 	env := envelope{status: resp.StatusCode}
 	if err := json.Unmarshal(resp.Body, &env); err != nil {
-		return nil, c.fail(r, resp, "the response is not valid JSON: "+err.Error(), nil)
+		return nil, c.fail(r, resp, "the response is not valid JSON ("+err.Error()+"): "+c.excerpt(r, resp.Body), nil)
 	}
 	if env.Metadata == nil {
 		msg := bodyMessage(resp.Body)
@@ -102,7 +106,7 @@ func (c *Client) decode(r request, resp *httpx.Response) (*envelope, error) {
 		case env.Status != nil:
 			msg = "the server answered in the WHM API 0 shape, without metadata; it ignored api.version=1"
 		default:
-			msg = "the response has no metadata"
+			msg = "the response has no WHM API 1 metadata: " + c.excerpt(r, resp.Body)
 		}
 		return nil, c.fail(r, resp, msg, cause)
 	}
@@ -115,11 +119,13 @@ func (c *Client) decode(r request, resp *httpx.Response) (*envelope, error) {
 	if r.accept != nil && r.accept(reason+"\n"+raw) {
 		return &env, nil
 	}
-	msg := reason
+	// Redact before cutting, so that no part of a secret survives the cut.
+	red := c.redactor(r)
+	msg := red.String(reason)
 	if msg == "" {
 		msg = "the function failed without a reason"
 	}
-	if line := lastLine(raw); line != "" && !strings.Contains(reason, line) {
+	if line := lastLine(red.String(raw)); line != "" && !strings.Contains(msg, line) {
 		msg += ": " + line
 	}
 	return nil, c.fail(r, resp, msg, classify(reason+"\n"+raw, r.function))
@@ -128,15 +134,52 @@ func (c *Client) decode(r request, resp *httpx.Response) (*envelope, error) {
 // fail builds the error for a failed call, with the call's own secrets
 // removed from the message and the body excerpt.
 func (c *Client) fail(r request, resp *httpx.Response, msg string, cause error) *provider.APIError {
-	red := c.http.Redactor()
-	if len(r.secrets) > 0 {
-		red = httpx.NewRedactor(append(append([]string{}, c.secrets...), r.secrets...))
-	}
+	red := c.redactor(r)
 	e := c.http.Error(r.op, resp, "", red.String(msg), cause)
 	if resp != nil {
 		e.Body = red.Excerpt(resp.Body, excerptBytes)
 	}
 	return e
+}
+
+// redactor removes the client's credentials and the call's own secrets.
+func (c *Client) redactor(r request) *httpx.Redactor {
+	if len(r.secrets) == 0 {
+		return c.http.Redactor()
+	}
+	return httpx.NewRedactor(append(secretForms(r.secrets...), c.secrets...))
+}
+
+// excerpt is the redacted start of a body, for a message about a body
+// that is not a WHM answer. It is redacted before it is cut, so that no
+// part of a secret survives the cut.
+func (c *Client) excerpt(r request, body []byte) string {
+	return c.redactor(r).Excerpt(body, messageExcerptBytes)
+}
+
+// secretForms returns the non-empty secrets with the forms they take
+// inside a JSON string (a quote as \", a slash as \/, < as \u003c), so
+// that an answer echoing one is redacted too. The redactor adds the URL
+// forms.
+func secretForms(secrets ...string) []string {
+	var out []string
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		out = append(out, s)
+		for _, html := range []bool{false, true} {
+			var b strings.Builder
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(html)
+			if enc.Encode(s) == nil {
+				q := strings.TrimSuffix(strings.TrimSpace(b.String()), "\"")
+				q = strings.TrimPrefix(q, "\"")
+				out = append(out, q, strings.ReplaceAll(q, "/", `\/`))
+			}
+		}
+	}
+	return out
 }
 
 // failRecord builds the error for a successful answer whose data cannot be
