@@ -168,6 +168,7 @@ type Server struct {
 	tokens    map[string]token
 	fault     Fault
 	failNext  Fault
+	failSkip  int
 	failCount int
 	calls     map[string]int
 	queries   map[string]url.Values
@@ -278,10 +279,15 @@ func (s *Server) SetFault(f Fault) {
 }
 
 // FailNext makes the next n requests f applies to fail with f.
-func (s *Server) FailNext(f Fault, n int) {
+func (s *Server) FailNext(f Fault, n int) { s.FailAfter(f, 0, n) }
+
+// FailAfter lets the next skip requests f applies to pass, then makes n
+// fail with f: FailAfter(FaultServerError, 1, 1) fails the second page of
+// a listing whose token is already issued.
+func (s *Server) FailAfter(f Fault, skip, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failNext, s.failCount = f, n
+	s.failNext, s.failSkip, s.failCount = f, skip, n
 }
 
 // ExpireTokens revokes every token issued so far, as their expiry would.

@@ -43,8 +43,12 @@ func (s *Server) routes() http.Handler {
 // FailNext count.
 func (s *Server) takeFault(function string) Fault {
 	if s.failCount > 0 && s.failNext.appliesTo(function) {
-		s.failCount--
-		return s.failNext
+		if s.failSkip > 0 {
+			s.failSkip--
+		} else {
+			s.failCount--
+			return s.failNext
+		}
 	}
 	if s.fault.appliesTo(function) {
 		return s.fault
