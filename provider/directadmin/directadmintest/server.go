@@ -160,6 +160,7 @@ type Server struct {
 	next       Fault
 	nextN      int
 	userFaults map[string]Fault
+	funcFaults map[string]Fault
 	calls      map[string]int
 }
 
@@ -189,6 +190,7 @@ func New(opts Options) *Server {
 		users:      make(map[string]*user, len(opts.Accounts)+1),
 		domains:    make(map[string]string, len(opts.Accounts)),
 		userFaults: map[string]Fault{},
+		funcFaults: map[string]Fault{},
 		calls:      map[string]int{},
 	}
 	s.users[opts.Username] = &user{username: opts.Username, usertype: "admin", creator: "root",
@@ -342,6 +344,19 @@ func (s *Server) FailUser(username string, f Fault) {
 	s.userFaults[username] = f
 }
 
+// FailFunction makes every request to function (such as
+// "CMD_API_SELECT_USERS") get f, until FailFunction(function, FaultNone).
+// FailNext takes precedence over it, and it over SetFault.
+func (s *Server) FailFunction(function string, f Fault) {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	if f == FaultNone {
+		delete(s.funcFaults, function)
+		return
+	}
+	s.funcFaults[function] = f
+}
+
 // Calls returns how many requests reached the function, such as
 // "CMD_API_SHOW_USER_CONFIG", failed and refused ones included.
 func (s *Server) Calls(function string) int {
@@ -358,6 +373,9 @@ func (s *Server) begin(fn string) Fault {
 	if s.nextN > 0 {
 		s.nextN--
 		return s.next
+	}
+	if f, ok := s.funcFaults[fn]; ok {
+		return f
 	}
 	return s.fault
 }
