@@ -296,7 +296,6 @@ type genInfoXML struct {
 	WebspaceGUID string   `xml:"webspace-guid"`
 	ExternalID   string   `xml:"external-id"`
 	Description  string   `xml:"description"`
-	WebspaceID   int      `xml:"webspace-id"`
 }
 
 type hostingXML struct {
