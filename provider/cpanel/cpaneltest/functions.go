@@ -50,35 +50,27 @@ func (s *Server) listaccts(w http.ResponseWriter, p url.Values, malformed bool) 
 		want = strings.Split(p.Get("want"), ",")
 	}
 	s.mu.Lock()
-	var (
-		b    = make([]byte, 0, 64+len(s.order)*256)
-		n    int
-		last = -1
-	)
-	b = append(b, `{"acct":[`...)
+	var matched []*account
 	for _, u := range s.order {
-		a := s.accounts[u]
-		if !match(a) {
-			continue
+		if a := s.accounts[u]; match(a) {
+			matched = append(matched, a)
 		}
-		if n > 0 {
+	}
+	b := make([]byte, 0, 64+len(matched)*256)
+	b = append(b, `{"acct":[`...)
+	for i, a := range matched {
+		if i > 0 {
 			b = append(b, ',')
 		}
-		last = len(b)
-		b = s.appendAccount(b, a, want)
-		n++
+		// FaultMalformed spoils the last record: the earlier ones decode,
+		// and the listing must still fail.
+		b = s.appendAccount(b, a, want, malformed && i == len(matched)-1)
 	}
 	s.mu.Unlock()
-	if malformed {
-		// Spoil the last record: earlier ones decode, the listing must
-		// still fail.
-		if last < 0 {
-			b = append(b, `{"user":"malformed","domain":"malformed.invalid","suspended":0,"unix_startdate":"yesterday 10am"}`...)
-			n++
-		} else {
-			rec := string(b[last:])
-			b = append(b[:last], strings.Replace(rec, `"user":`, `"unix_startdate":"yesterday 10am","user":`, 1)...)
-		}
+	n := len(matched)
+	if malformed && n == 0 {
+		b = append(b, `{"user":"malformed","domain":"malformed.invalid","suspended":0,"unix_startdate":"yesterday 10am"}`...)
+		n++
 	}
 	b = append(b, "]}"...)
 	if n == 0 {
@@ -153,8 +145,9 @@ const defaultFields = "backup,disklimit,diskused,domain,email,inodeslimit,inodes
 	"suspended,suspendreason,suspendtime,temporary,theme,uid,unix_startdate,user"
 
 // appendAccount writes one acct record with the fields in want (all when
-// want is nil); unknown fields are null, as in WHM.
-func (s *Server) appendAccount(b []byte, a *account, want []string) []byte {
+// want is nil); unknown fields are null, as in WHM. spoil writes an
+// unix_startdate that is not a number.
+func (s *Server) appendAccount(b []byte, a *account, want []string, spoil bool) []byte {
 	if want == nil {
 		want = s.fields
 	}
@@ -165,7 +158,15 @@ func (s *Server) appendAccount(b []byte, a *account, want []string) []byte {
 		}
 		b = appendString(b, f)
 		b = append(b, ':')
+		if spoil && f == "unix_startdate" {
+			b = appendString(b, "yesterday 10am")
+			spoil = false
+			continue
+		}
 		b = s.appendField(b, a, f)
+	}
+	if spoil {
+		b = append(b, `,"unix_startdate":"yesterday 10am"`...)
 	}
 	return append(b, '}')
 }
@@ -255,7 +256,7 @@ func (s *Server) accountsummary(w http.ResponseWriter, p url.Values) {
 	}
 	var b []byte
 	if a != nil {
-		b = s.appendAccount(append(b, `{"acct":[`...), a, nil)
+		b = s.appendAccount(append(b, `{"acct":[`...), a, nil, false)
 		b = append(b, "]}"...)
 	}
 	s.mu.Unlock()
