@@ -1,6 +1,7 @@
 package openstacktest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -60,6 +61,14 @@ func (s *Server) takeFault(function string) Fault {
 // the token and the microversion before calling h with s.mu held.
 func (s *Server) handle(function string, compute bool, h func(*request)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// Reading the whole body first lets net/http notice a client that
+		// hangs up, which cancels r.Context() (FaultSlow relies on it).
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+
 		s.mu.Lock()
 		s.calls[function]++
 		s.queries[function] = r.URL.Query()
