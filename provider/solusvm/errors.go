@@ -110,7 +110,7 @@ func (c *Client) v2Failure(op string, resp *httpx.Response, context string, extr
 			}
 		}
 		if len(details) > 0 {
-			msg = join(msg, strings.Join(details, "; "))
+			msg = strings.TrimSpace(msg + " (" + strings.Join(details, "; ") + ")")
 		}
 	}
 	if msg == "" && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
