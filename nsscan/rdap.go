@@ -42,8 +42,9 @@ type RDAPConfig struct {
 	// Timeout bounds one request. Zero means DefaultRDAPTimeout (10s).
 	Timeout time.Duration
 	// RatePerServer caps requests per second to one RDAP host. Zero means
-	// DefaultRDAPRate (5/s); negative means no limit. A 429 answer's
-	// Retry-After is honoured on top.
+	// DefaultRDAPRate (5/s); negative means no limit. After a 429 answer,
+	// requests to that host fail at once as rate-limited until its
+	// Retry-After (a minute when absent) has passed.
 	RatePerServer float64
 }
 
@@ -284,7 +285,8 @@ func (c *rdapClient) fetchBootstrap(ctx context.Context) (map[string][]string, e
 	return m, nil
 }
 
-// wait paces requests to one host and honours a 429's Retry-After.
+// wait paces requests to one host, and fails with ErrRateLimited while a
+// 429's Retry-After lasts.
 func (c *rdapClient) wait(ctx context.Context, host string) error {
 	c.mu.Lock()
 	until := c.until[host]
@@ -294,19 +296,21 @@ func (c *rdapClient) wait(ctx context.Context, host string) error {
 		c.limiters[host] = l
 	}
 	c.mu.Unlock()
-	d := time.Until(until)
-	var r *rate.Reservation
-	if l != nil {
-		r = l.Reserve()
-		d = max(d, r.Delay())
+	if time.Now().Before(until) {
+		// Inside a 429's Retry-After window: fail at once rather than hold
+		// the check for what may be an hour.
+		return fmt.Errorf("nsscan: rdap %s: asked to retry after %s: %w", host, until.Format(time.RFC3339), ErrRateLimited)
 	}
+	if l == nil {
+		return nil
+	}
+	r := l.Reserve()
+	d := r.Delay()
 	if d <= 0 {
 		return nil
 	}
 	if dl, ok := ctx.Deadline(); ok && time.Now().Add(d).After(dl) {
-		if r != nil {
-			r.Cancel()
-		}
+		r.Cancel()
 		return fmt.Errorf("nsscan: rdap %s: pacing would pass the deadline: %w", host, ErrRateLimited)
 	}
 	t := time.NewTimer(d)
@@ -315,9 +319,7 @@ func (c *rdapClient) wait(ctx context.Context, host string) error {
 	case <-t.C:
 		return nil
 	case <-ctx.Done():
-		if r != nil {
-			r.Cancel()
-		}
+		r.Cancel()
 		return ctx.Err()
 	}
 }
