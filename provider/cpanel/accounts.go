@@ -126,7 +126,11 @@ func (c *Client) find(ctx context.Context, op, field, value string) (a provider.
 		return provider.Account{}, false, err
 	}
 	for _, a := range accts {
-		if strings.EqualFold(a.Identifier(field), value) {
+		got := a.Domain
+		if field == "user" {
+			got = a.Username
+		}
+		if strings.EqualFold(got, value) {
 			return a, true, nil
 		}
 	}

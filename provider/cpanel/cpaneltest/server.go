@@ -5,6 +5,8 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -178,6 +180,8 @@ func New(opts Options) *Server {
 		}
 	}
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	// TLS handshakes that a test makes fail on purpose would be logged.
+	s.Config.ErrorLog = log.New(io.Discard, "", 0)
 	if opts.TLS {
 		s.StartTLS()
 	} else {
