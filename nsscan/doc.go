@@ -1,0 +1,92 @@
+// Package nsscan checks, for many domains at once, whether each is delegated
+// to the nameservers a hosting company expects, the way a resolver learns a
+// delegation: from the registry's own servers.
+//
+//	c, err := nsscan.New(nsscan.Config{})
+//	want := nsscan.Expectation{Nameservers: []string{"ns1.hostco.example", "ns2.hostco.example"}}
+//	for r := range c.CheckAll(ctx, domains, want) {
+//		fmt.Println(r.Domain, r.Status, r.Category, r.Detail)
+//	}
+//
+// Package nsscan imports nothing else of this module. It is built on
+// github.com/miekg/dns, golang.org/x/net/idna and publicsuffix,
+// golang.org/x/time/rate, and, for the optional WHOIS fallback,
+// github.com/likexian/whois and github.com/likexian/whois-parser.
+//
+// # Delegation from the parent
+//
+// A domain's delegation is the NS set its registry publishes in the parent
+// zone. A [Checker] walks from the root servers to the registry's servers
+// (the TLD, or a public suffix such as co.uk from the embedded Public Suffix
+// List), caches those registry-level zone cuts for up to a day, and asks one
+// registry server for the domain's NS set with recursion off. Concurrent
+// checks under one TLD share one lookup of its servers.
+//
+// The answer is read strictly (Zonemaster's BASIC01 classes): a referral
+// whose owner is the domain is its delegation; an authoritative NS answer
+// means the registry's server also serves the domain; authoritative
+// NXDOMAIN is category "not-delegated"; NODATA is "not-a-zone"; a CNAME is
+// "alias", whatever referral comes beside it. A referral to an ancestor of
+// the domain means the domain is a name inside that zone (a subdomain
+// account such as blog.example.com): the enclosing zone is judged instead,
+// Result.Zone names it and Result.Detail says so.
+//
+// A truncated answer is asked again over TCP at the same server, once (knot
+// truncates large referrals to nothing at all, which must not read as "no
+// nameservers"). SERVFAIL, REFUSED, a timeout, an answer to another
+// question, an upward or sideways referral and a lame answer each move on
+// to the next server of the zone, up to Config.Attempts servers. Servers
+// are tried in an order that depends only on the domain's name, so a check
+// gives the same answer from the same servers however many run beside it.
+//
+// A recursive resolver is never used: it would return the child zone's own
+// NS set, which can differ from the registry's and hide exactly the
+// problems this package looks for.
+//
+// # Verdicts
+//
+// An [Expectation] lists the expected nameservers by name or by address and
+// how many must match. The [Result] is [Correct], [Incorrect] or [Error]. A
+// negative finding, Incorrect or "not-delegated", is asked again of a
+// second registry server; if the two disagree (a registry in mid-update),
+// the result is an Error of category "unable-to-check-nameservers" rather
+// than a verdict someone might act on. Every Result carries the delegated,
+// matched, missing and unexpected nameservers, the server that answered,
+// the number of queries sent, the time taken and one sentence a support
+// agent can act on. Names are compared as lower-case A-labels without the
+// final dot, so case, trailing dots and U-labels never cause a false
+// Incorrect.
+//
+// # Fallback to RDAP and WHOIS
+//
+// When DNS cannot say (every registry server failed or timed out), a
+// Checker can ask the registry's RDAP service and then its WHOIS server.
+// Both are off unless Config enables them: a nil Config.RDAP sends no RDAP
+// request and a nil Config.Whois no WHOIS query. [NewWhois] builds the
+// default [WhoisClient], which wraps likexian/whois with a context, its
+// panics with recover, asks IANA once per TLD, never follows registrar
+// referrals and paces each server to one query a second. With RDAP on, a
+// missing delegation is also explained with the registry's status codes
+// (for example "client hold").
+//
+// # Rate limits and concurrency
+//
+// Every query passes a per-server limiter (Config.RatePerServer, 100 a
+// second by default, shared by all checks of a Checker). When the wait
+// would pass the context's deadline the check fails at once with category
+// "rate-limited". [Checker.CheckAll] runs Config.Concurrency workers,
+// yields results as they complete and stops when its context ends or the
+// caller stops ranging. UDP sockets are reused across queries and servers;
+// late answers to earlier queries are recognised by ID and source and
+// dropped.
+//
+// # Testing on loopback
+//
+// Config.Roots and Config.Port point a Checker at a lab instead of the real
+// root servers: delegations carry no ports, so every server of a lab listens
+// on its own 127.0.0.x address and all share one port. Package
+// [github.com/accountsync/accountsync/nsscan/nsscantest] runs such a lab
+// in-process, with faults on demand; the integration test runs nsd and knot
+// the same way from testdata/lab. Leave Roots empty only in programs meant
+// to query the Internet.
+package nsscan
