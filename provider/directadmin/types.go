@@ -288,24 +288,24 @@ func accountFromConfig(name string, f map[string]string, loc *time.Location) (a 
 	}, false, nil
 }
 
-// dateLayouts are the forms date_created is read in, after runs of spaces
-// are collapsed. DirectAdmin writes ctime's form ("Tue Feb  5 08:01:09
-// 2019", the day padded with a space); the others are accepted because
-// user.conf is plain text that scripts and migrations also write.
-var dateLayouts = [...]string{
-	"Mon Jan 2 15:04:05 2006",
-	"Jan 2 15:04:05 2006",
-	"2006-01-02 15:04:05",
-	"2006-01-02T15:04:05Z07:00",
-	"2006-01-02T15:04:05",
-	"2006-01-02 15:04",
-	"2006-01-02",
-}
-
 // parseDate reads date_created as wall time in loc. An empty value gives
 // the zero time (the server does not say); a value of 9 or more digits is
 // read as a Unix time.
+//
+// DirectAdmin writes ctime's form ("Tue Feb  5 08:01:09 2019", the day
+// padded with a space), which is read after runs of spaces are collapsed;
+// the other layouts are accepted because user.conf is plain text that
+// scripts and migrations also write.
 func parseDate(s string, loc *time.Location) (time.Time, error) {
+	layouts := [...]string{
+		"Mon Jan 2 15:04:05 2006",
+		"Jan 2 15:04:05 2006",
+		"2006-01-02 15:04:05",
+		"2006-01-02T15:04:05Z07:00",
+		"2006-01-02T15:04:05",
+		"2006-01-02 15:04",
+		"2006-01-02",
+	}
 	s = strings.Join(strings.Fields(s), " ")
 	if s == "" {
 		return time.Time{}, nil
@@ -316,7 +316,7 @@ func parseDate(s string, loc *time.Location) (time.Time, error) {
 			return time.Unix(n, 0).In(loc), nil
 		}
 	}
-	for _, layout := range dateLayouts {
+	for _, layout := range layouts {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 			return t, nil
 		}

@@ -61,10 +61,6 @@ const (
 	Token    = "FAKELOGINKEY0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
 )
 
-// defaultPackages are the packages of a server whose Options.Packages is
-// empty, before the products of the seeded accounts are added.
-var defaultPackages = []string{"default"}
-
 // Options configures [New].
 type Options struct {
 	// Accounts seed the server. Username (derived from the domain when
@@ -122,13 +118,12 @@ const (
 	FaultCommandError
 )
 
-var faultNames = [...]string{"FaultNone", "FaultUnauthorized", "FaultServerError", "FaultRateLimited", "FaultSlow",
-	"FaultTruncated", "FaultHTML", "FaultLoginPage", "FaultMalformed", "FaultCommandError"}
-
 // String returns the constant's name.
 func (f Fault) String() string {
-	if f >= 0 && int(f) < len(faultNames) {
-		return faultNames[f]
+	names := [...]string{"FaultNone", "FaultUnauthorized", "FaultServerError", "FaultRateLimited", "FaultSlow",
+		"FaultTruncated", "FaultHTML", "FaultLoginPage", "FaultMalformed", "FaultCommandError"}
+	if f >= 0 && int(f) < len(names) {
+		return names[f]
 	}
 	return "Fault(" + strconv.Itoa(int(f)) + ")"
 }
@@ -197,7 +192,7 @@ func New(opts Options) *Server {
 		email: "admin@localhost", dateCreated: "", password: opts.Password}
 	pkgs := opts.Packages
 	if len(pkgs) == 0 {
-		pkgs = slices.Clone(defaultPackages)
+		pkgs = []string{"default"}
 	}
 	for _, a := range opts.Accounts {
 		u := s.seed(a)
