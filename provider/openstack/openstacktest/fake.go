@@ -166,6 +166,7 @@ type Server struct {
 	byID      map[string]*server
 	flavors   []*flavor
 	tokens    map[string]token
+	issued    []string
 	fault     Fault
 	failNext  Fault
 	failSkip  int
@@ -297,17 +298,12 @@ func (s *Server) ExpireTokens() {
 	clear(s.tokens)
 }
 
-// Tokens returns the tokens issued and still valid, for tests that check
-// no token leaks into errors or logs.
+// Tokens returns every token issued, expired or not, in issue order, for
+// tests that check no token leaks into errors or logs.
 func (s *Server) Tokens() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]string, 0, len(s.tokens))
-	for t := range s.tokens {
-		out = append(out, t)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Clone(s.issued)
 }
 
 // Calls returns how many requests the fake received for function (one of

@@ -289,6 +289,7 @@ func (s *Server) auth(q *request) {
 	now := time.Now().UTC()
 	expires := now.Add(s.opts.TokenTTL)
 	s.tokens[tok] = token{expires: expires, project: project, user: UserID}
+	s.issued = append(s.issued, tok)
 	t := map[string]any{
 		"methods":    methods,
 		"expires_at": expires.Format("2006-01-02T15:04:05.000000Z"),
