@@ -574,6 +574,19 @@ func (x *applier) doExport(ctx context.Context, a *Action, st *keyState) (Outcom
 		return "", cur.ID, "", stale(a, "%s is no longer live", cur.label())
 	}
 	if len(st.remote) > 0 {
+		// A crash between creating and suspending leaves the account
+		// active; finish the job rather than skip it.
+		if cur.Status == Suspended && len(st.remote) == 1 && st.remote[0].Status == provider.StatusActive {
+			s, ok := x.e.Provider.(provider.Suspender)
+			if !ok {
+				return "", cur.ID, "", x.notSupported(a, "suspend accounts")
+			}
+			if err := s.SuspendAccount(ctx, st.remote[0], "suspended in billing"); err != nil {
+				return "", cur.ID, "", errorf(a, "the account exists; suspending it failed: %w", err)
+			}
+			st.remote[0].Status = provider.StatusSuspended
+			return OutcomeSucceeded, cur.ID, "the account was on the server already; suspended it", nil
+		}
 		return OutcomeSkipped, cur.ID, "the account is already on the server", nil
 	}
 	creator, ok := x.e.Provider.(provider.Creator)
