@@ -22,23 +22,18 @@ import (
 // a creation date that is not an epoch, a missing suspended flag) fails
 // the whole listing with an error naming the record.
 func (c *Client) ListAccounts(ctx context.Context) ([]provider.Account, error) {
-	r := request{op: opList, function: "listaccts", params: url.Values{"want": {listWant}}}
+	var data listacctsData
+	r := request{op: opList, function: "listaccts", params: url.Values{"want": {listWant}}, data: &data}
 	env, err := c.call(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	return c.accounts(r, env)
+	return c.accounts(r, env, &data)
 }
 
 // accounts maps the records of a listaccts answer. An answer with no data
 // is an empty listing: WHM sends none when it has no accounts to show.
-func (c *Client) accounts(r request, env *envelope) ([]provider.Account, error) {
-	var data listacctsData
-	if len(env.Data) > 0 && string(env.Data) != "null" {
-		if err := json.Unmarshal(env.Data, &data); err != nil {
-			return nil, c.failRecord(r, env, "the account list cannot be decoded: "+err.Error())
-		}
-	}
+func (c *Client) accounts(r request, env *envelope, data *listacctsData) ([]provider.Account, error) {
 	out := make([]provider.Account, 0, len(data.Acct))
 	for i := range data.Acct {
 		a, err := c.account(data.Acct[i])
@@ -54,12 +49,12 @@ func (c *Client) accounts(r request, env *envelope) ([]provider.Account, error) 
 // the record.
 func (c *Client) account(rec acctRecord) (provider.Account, error) {
 	user, domain := rec.User.known(), rec.Domain.known()
-	name := fmt.Sprintf("(user %q, domain %q)", user, domain)
+	name := func() string { return fmt.Sprintf("(user %q, domain %q)", user, domain) }
 	switch {
 	case user == "":
-		return provider.Account{}, fmt.Errorf("%s: no user", name)
+		return provider.Account{}, fmt.Errorf("%s: no user", name())
 	case domain == "":
-		return provider.Account{}, fmt.Errorf("%s: no domain", name)
+		return provider.Account{}, fmt.Errorf("%s: no domain", name())
 	}
 	a := provider.Account{
 		Username:         user,
@@ -76,21 +71,21 @@ func (c *Client) account(rec acctRecord) (provider.Account, error) {
 
 	switch d := rec.UnixStartdate; {
 	case !d.set:
-		return provider.Account{}, fmt.Errorf("%s: no field \"unix_startdate\"", name)
+		return provider.Account{}, fmt.Errorf("%s: no field \"unix_startdate\"", name())
 	case d.unknown || (d.ok && d.value == 0):
 		// WHM does not know when the account was made; Created stays zero.
 		c.log.Debug("cpanel: account has no creation date", "user", user)
 	case !d.ok || d.value < 0:
-		return provider.Account{}, fmt.Errorf("%s: field \"unix_startdate\": %q is not a Unix time", name, d.raw)
+		return provider.Account{}, fmt.Errorf("%s: field \"unix_startdate\": %q is not a Unix time", name(), d.raw)
 	default:
 		a.Created = time.Unix(d.value, 0).In(c.location)
 	}
 
 	switch s := rec.Suspended; {
 	case !s.set:
-		return provider.Account{}, fmt.Errorf("%s: no field \"suspended\"", name)
+		return provider.Account{}, fmt.Errorf("%s: no field \"suspended\"", name())
 	case !s.ok:
-		return provider.Account{}, fmt.Errorf("%s: field \"suspended\": %q is not 0 or 1", name, s.raw)
+		return provider.Account{}, fmt.Errorf("%s: field \"suspended\": %q is not 0 or 1", name(), s.raw)
 	case s.value != 0:
 		a.Status = provider.StatusSuspended
 		switch reason := rec.SuspendReason.known(); reason {
@@ -114,14 +109,15 @@ func (c *Client) account(rec acctRecord) (provider.Account, error) {
 // find looks one account up with listaccts, searching field ("user" or
 // "domain") for value exactly. found is false when WHM lists none.
 func (c *Client) find(ctx context.Context, op, field, value string) (a provider.Account, found bool, err error) {
+	var data listacctsData
 	r := request{op: op, function: "listaccts", params: url.Values{
 		"searchtype": {field}, "searchmethod": {"exact"}, "search": {value}, "want": {listWant},
-	}}
+	}, data: &data}
 	env, err := c.call(ctx, r)
 	if err != nil {
 		return provider.Account{}, false, err
 	}
-	accts, err := c.accounts(r, env)
+	accts, err := c.accounts(r, env, &data)
 	if err != nil {
 		return provider.Account{}, false, err
 	}
@@ -192,7 +188,8 @@ func (c *Client) CreateAccount(ctx context.Context, n provider.NewAccount) (prov
 			params.Del(k)
 		}
 	}
-	env, err := c.call(ctx, request{op: opCreate, function: "createacct", params: params, write: true, secrets: []string{n.Password}})
+	var data createacctData
+	_, err := c.call(ctx, request{op: opCreate, function: "createacct", params: params, write: true, secrets: []string{n.Password}, data: &data})
 	if err != nil {
 		return provider.Account{}, err
 	}
@@ -202,8 +199,6 @@ func (c *Client) CreateAccount(ctx context.Context, n provider.NewAccount) (prov
 		c.log.Warn("cpanel: the account was created but reading it back failed", "user", user, "error", err)
 	}
 	// The account exists; describe it from the request and WHM's answer.
-	var data createacctData
-	_ = json.Unmarshal(env.Data, &data)
 	a := provider.Account{
 		Email: strings.TrimSpace(n.Email), Username: user, Domain: domain, UniqueIdentifier: domain,
 		Product: data.Package.known(), PrimaryIP: data.IP.known(), Status: provider.StatusActive,
@@ -272,16 +267,11 @@ func (c *Client) UnsuspendAccount(ctx context.Context, a provider.Account) error
 // "BWLIMIT", "MAXADDON", "FEATURELIST", ...), numbers written in decimal
 // and "unlimited" as is.
 func (c *Client) ListPackages(ctx context.Context) ([]provider.Package, error) {
-	r := request{op: opListPackage, function: "listpkgs", params: url.Values{"want": {"creatable"}}}
+	var data listpkgsData
+	r := request{op: opListPackage, function: "listpkgs", params: url.Values{"want": {"creatable"}}, data: &data}
 	env, err := c.call(ctx, r)
 	if err != nil {
 		return nil, err
-	}
-	var data listpkgsData
-	if len(env.Data) > 0 && string(env.Data) != "null" {
-		if err := json.Unmarshal(env.Data, &data); err != nil {
-			return nil, c.failRecord(r, env, "the package list cannot be decoded: "+err.Error())
-		}
 	}
 	out := make([]provider.Package, 0, len(data.Pkg))
 	for i, rec := range data.Pkg {

@@ -44,6 +44,8 @@ type request struct {
 	// accept, when set, turns a metadata.result 0 into success, for
 	// answers that mean "already done".
 	accept func(text string) bool
+	// data, when set, is a pointer the answer's data is decoded into.
+	data any
 }
 
 // call sends r and returns the decoded envelope of a successful answer:
@@ -93,9 +95,24 @@ func (c *Client) decode(r request, resp *httpx.Response) (*envelope, error) {
 		}
 		return nil, c.fail(r, resp, msg+": "+c.excerpt(r, resp.Body), nil)
 	}
-	env := envelope{status: resp.StatusCode}
+	target := r.data
+	if target == nil {
+		target = new(skipJSON)
+	}
+	if p, ok := target.(interface{ presize([]byte) }); ok {
+		p.presize(resp.Body)
+	}
+	env := envelope{Data: target, status: resp.StatusCode}
 	if err := json.Unmarshal(resp.Body, &env); err != nil {
-		return nil, c.fail(r, resp, "the response is not valid JSON ("+err.Error()+"): "+c.excerpt(r, resp.Body), nil)
+		// The data may not have the shape this function's data takes, as
+		// when a failure comes with other data: read the rest without it.
+		env = envelope{Data: new(skipJSON), status: resp.StatusCode}
+		if json.Unmarshal(resp.Body, &env) != nil {
+			return nil, c.fail(r, resp, "the response is not valid JSON ("+err.Error()+"): "+c.excerpt(r, resp.Body), nil)
+		}
+		if md := env.Metadata; md != nil && md.Result.ok && md.Result.value == 1 {
+			return nil, c.failRecord(r, &env, "the data cannot be decoded: "+err.Error())
+		}
 	}
 	if env.Metadata == nil {
 		msg := bodyMessage(resp.Body)
@@ -195,7 +212,7 @@ func (c *Client) failRecord(r request, env *envelope, msg string) *provider.APIE
 // answer: cPanel API 2's cpanelresult, WHM API 0's statusmsg, a bare
 // "error" or a metadata reason. It returns "" when there is none.
 func bodyMessage(body []byte) string {
-	var env envelope
+	env := envelope{Data: new(skipJSON)}
 	if json.Unmarshal(body, &env) != nil {
 		return ""
 	}

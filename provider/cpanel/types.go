@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // envelope is a WHM API 1 answer, {"data":...,"metadata":{...}}. The
@@ -12,7 +13,9 @@ import (
 // cpanelresult (the 403 "Access denied" body), WHM API 0's
 // status/statusmsg, and a bare error.
 type envelope struct {
-	Data         json.RawMessage `json:"data"`
+	// Data is decoded into what the caller put here: a pointer to the
+	// function's data type, or a skipJSON.
+	Data         any             `json:"data"`
 	Metadata     *metadata       `json:"metadata"`
 	CpanelResult json.RawMessage `json:"cpanelresult"`
 	Status       *flexInt        `json:"status"`
@@ -21,6 +24,12 @@ type envelope struct {
 
 	status int // the HTTP status it came with
 }
+
+// skipJSON takes any JSON value and keeps nothing.
+type skipJSON struct{}
+
+// UnmarshalJSON ignores the value.
+func (*skipJSON) UnmarshalJSON([]byte) error { return nil }
 
 // metadata is WHM API 1's verdict on a call: result 1 or 0, and a reason.
 type metadata struct {
@@ -44,6 +53,14 @@ type cpanelResult struct {
 // listacctsData is the data of listaccts and accountsummary.
 type listacctsData struct {
 	Acct []acctRecord `json:"acct"`
+}
+
+// presize makes room for the records of body before it is decoded, so
+// that a listing of thousands of accounts does not grow its slice a dozen
+// times. Each record has one "user" key; a count that is too high only
+// wastes capacity.
+func (d *listacctsData) presize(body []byte) {
+	d.Acct = make([]acctRecord, 0, bytes.Count(body, []byte(`"user"`)))
 }
 
 // acctRecord is one account in listaccts, with the fields the client asks
@@ -97,8 +114,8 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 	f.set = true
 	s := string(b)
 	if len(b) > 0 && b[0] == '"' {
-		var str string
-		if err := json.Unmarshal(b, &str); err != nil {
+		str, err := unquote(b)
+		if err != nil {
 			return err
 		}
 		s = strings.TrimSpace(str)
@@ -138,8 +155,8 @@ func (t *flexText) UnmarshalJSON(b []byte) error {
 	}
 	switch b[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, err := unquote(b)
+		if err != nil {
 			return err
 		}
 		*t = flexText(s)
@@ -158,4 +175,15 @@ func (t flexText) known() string {
 		return ""
 	}
 	return s
+}
+
+// unquote reads a JSON string that encoding/json has already validated.
+// Strings without escapes, nearly all of a listing, are copied directly.
+func unquote(b []byte) (string, error) {
+	if len(b) >= 2 && bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
+		return string(b[1 : len(b)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err
 }

@@ -454,29 +454,37 @@ func (s *Server) passwd(w http.ResponseWriter, p url.Values) {
 }
 
 // reply writes the WHM API 1 envelope around data (raw JSON, or nil for
-// none).
+// none), without copying data.
 func (s *Server) reply(w http.ResponseWriter, function string, data []byte, ok bool, reason, raw string) {
-	b := make([]byte, 0, len(data)+256+len(raw))
-	b = append(b, '{')
+	var head []byte
 	if data != nil {
-		b = append(b, `"data":`...)
-		b = append(b, data...)
-		b = append(b, ',')
+		head = []byte(`{"data":`)
 	}
-	b = append(b, `"metadata":{"command":`...)
-	b = appendString(b, function)
+	tail := make([]byte, 0, 128+len(raw))
+	if data != nil {
+		tail = append(tail, ',')
+	} else {
+		tail = append(tail, '{')
+	}
+	tail = append(tail, `"metadata":{"command":`...)
+	tail = appendString(tail, function)
 	if raw != "" {
-		b = append(b, `,"output":{"raw":`...)
-		b = appendString(b, raw)
-		b = append(b, '}')
+		tail = append(tail, `,"output":{"raw":`...)
+		tail = appendString(tail, raw)
+		tail = append(tail, '}')
 	}
-	b = append(b, `,"reason":`...)
-	b = appendString(b, reason)
-	b = append(b, `,"result":`...)
-	b = strconv.AppendInt(b, boolInt(ok), 10)
-	b = append(b, `,"version":1}}`...)
-	b = append(b, '\n')
-	writeJSON(w, b)
+	tail = append(tail, `,"reason":`...)
+	tail = appendString(tail, reason)
+	tail = append(tail, `,"result":`...)
+	tail = strconv.AppendInt(tail, boolInt(ok), 10)
+	tail = append(tail, `,"version":1}}`...)
+	tail = append(tail, '\n')
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(head)+len(data)+len(tail)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(head)
+	w.Write(data)
+	w.Write(tail)
 }
 
 func writeJSON(w http.ResponseWriter, b []byte) {
