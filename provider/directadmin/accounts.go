@@ -52,6 +52,11 @@ func (c *Client) usernames(ctx context.Context) ([]string, error) {
 		if !r.isList && len(r.fields) > 0 {
 			return nil, c.http.Error(opList, nil, "", cmd+": the answer holds no user list", nil)
 		}
+		if cmd == cmdShowAllUsers && len(r.list) == 0 {
+			// The list always holds at least the admin: an empty one is a
+			// broken answer, not an empty server.
+			return nil, c.http.Error(opList, nil, "", cmd+": the answer is empty, without even the admin", nil)
+		}
 		for _, n := range r.list {
 			n = strings.TrimSpace(n)
 			if n != "" && !seen[n] {

@@ -80,7 +80,8 @@
 // does not parse: a date in no known form, a "suspended" value other than
 // yes or no, an empty domain, or a config of another user than the one
 // asked for. The error names the user. An HTML page where a list or a
-// config was expected is an error, never an empty list.
+// config was expected is an error, never an empty list, and so is an
+// empty CMD_API_SHOW_ALL_USERS answer (the admin is always on it).
 //
 // # Capabilities
 //

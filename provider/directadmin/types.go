@@ -168,6 +168,29 @@ func isDigit(c byte, base int) bool {
 // decodeJSON decodes a json=yes answer: an array (a list) or an object
 // whose values are strings, numbers, booleans or a "list" array.
 func decodeJSON(b []byte) (*reply, error) {
+	// Fast paths: all values strings, as DirectAdmin usually sends them.
+	if b[0] == '[' {
+		var list []string
+		if json.Unmarshal(b, &list) == nil {
+			r := &reply{isList: true, list: list[:0]}
+			for _, s := range list {
+				if s != "" {
+					r.list = append(r.list, s)
+				}
+			}
+			return r, nil
+		}
+	} else {
+		var fields map[string]string
+		if json.Unmarshal(b, &fields) == nil {
+			for k, v := range fields {
+				if strings.Contains(v, "&") {
+					fields[k] = html.UnescapeString(v)
+				}
+			}
+			return &reply{fields: fields}, nil
+		}
+	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	var v any

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -130,13 +131,22 @@ func TestListingFromFixtures(t *testing.T) {
 			t.Fatalf("ListAccounts = %d accounts, %v", len(accts), err)
 		}
 	})
-	t.Run("an empty answer is an empty server", func(t *testing.T) {
-		srv := panelFixtures(t, map[string]string{"CMD_API_SHOW_ALL_USERS": ""}, nil, 200)
-		accts, err := fixtureClient(t, srv, directadmin.ScopeServer).ListAccounts(t.Context())
+	t.Run("empty owned lists are an empty server", func(t *testing.T) {
+		srv := panelFixtures(t, map[string]string{"CMD_API_SHOW_USERS": "", "CMD_API_SHOW_RESELLERS": "[]"}, nil, 200)
+		accts, err := fixtureClient(t, srv, directadmin.ScopeOwned).ListAccounts(t.Context())
 		if err != nil || accts == nil || len(accts) != 0 {
 			t.Fatalf("ListAccounts = %#v, %v; want an empty, non-nil list", accts, err)
 		}
 	})
+	for _, body := range []string{"", "[]", "list%5B%5D="} {
+		t.Run("an all-users answer of "+strconv.Quote(body)+" is an error, since the admin is always listed", func(t *testing.T) {
+			srv := panelFixtures(t, map[string]string{"CMD_API_SHOW_ALL_USERS": body}, nil, 200)
+			accts, err := fixtureClient(t, srv, directadmin.ScopeServer).ListAccounts(t.Context())
+			if err == nil || accts != nil || !strings.Contains(err.Error(), "without even the admin") {
+				t.Fatalf("ListAccounts = %#v, %v", accts, err)
+			}
+		})
+	}
 	t.Run("a user config where the list was expected is an error, not an empty list", func(t *testing.T) {
 		srv := panelFixtures(t, map[string]string{"CMD_API_SHOW_ALL_USERS": "@user_alice.txt"}, nil, 200)
 		accts, err := fixtureClient(t, srv, directadmin.ScopeServer).ListAccounts(t.Context())
