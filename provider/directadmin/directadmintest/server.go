@@ -29,6 +29,12 @@
 // sends it twice unsuspends. Errors come back as HTTP 200 with
 // error=1&text=...&details=... (or {"error":...,"result":...}); bad
 // credentials as HTTP 401 with the header X-DirectAdmin: Unauthorized.
+//
+// Creation checks approximate the panel's rules: a username of 3 to 16
+// lower-case letters and digits starting with a letter, a domain and an
+// e-mail address not already taken or malformed, matching passwords of at
+// least 5 characters, a known package and an IP address. Admins may act on
+// every user, resellers on the users they created.
 package directadmintest
 
 import (
