@@ -50,12 +50,12 @@ func (c *Client) usernames(ctx context.Context) ([]string, error) {
 			return nil, err
 		}
 		if !r.isList && len(r.fields) > 0 {
-			return nil, c.http.Error(opList, nil, "", cmd+": the answer holds no user list", nil)
+			return nil, c.http.Error(opList, r.resp, "", cmd+": the answer holds no user list", nil)
 		}
 		if cmd == cmdShowAllUsers && len(r.list) == 0 {
 			// The list always holds at least the admin: an empty one is a
 			// broken answer, not an empty server.
-			return nil, c.http.Error(opList, nil, "", cmd+": the answer is empty, without even the admin", nil)
+			return nil, c.http.Error(opList, r.resp, "", cmd+": the answer is empty, without even the admin", nil)
 		}
 		for _, n := range r.list {
 			n = strings.TrimSpace(n)
@@ -124,28 +124,28 @@ func (c *Client) configs(ctx context.Context, names []string) ([]provider.Accoun
 
 // userConfig reads one user's user.conf (CMD_API_SHOW_USER_CONFIG). A user
 // the panel does not know gives an error matching provider.ErrNotFound.
-func (c *Client) userConfig(ctx context.Context, op, name string) (map[string]string, error) {
+func (c *Client) userConfig(ctx context.Context, op, name string) (*reply, error) {
 	r, err := c.call(ctx, op, cmdShowUserConfig, url.Values{"user": {name}}, false)
 	if err != nil {
 		return nil, inUser(err, name)
 	}
 	if r.isList || len(r.fields) == 0 {
-		return nil, c.http.Error(op, nil, "", "user "+strconv.Quote(name)+": the answer holds no user config", nil)
+		return nil, c.http.Error(op, r.resp, "", "user "+strconv.Quote(name)+": the answer holds no user config", nil)
 	}
-	return r.fields, nil
+	return r, nil
 }
 
 // userAccount reads and maps one user; skip is true for an admin.
 func (c *Client) userAccount(ctx context.Context, op, name string) (provider.Account, bool, error) {
-	f, err := c.userConfig(ctx, op, name)
+	r, err := c.userConfig(ctx, op, name)
 	if err != nil {
 		return provider.Account{}, false, err
 	}
-	a, skip, err := accountFromConfig(name, f, c.loc)
+	a, skip, err := accountFromConfig(name, r.fields, c.loc)
 	if err != nil {
-		return provider.Account{}, false, c.http.Error(op, nil, "", "user "+strconv.Quote(name)+": malformed config: "+err.Error(), nil)
+		return provider.Account{}, false, c.http.Error(op, r.resp, "", "user "+strconv.Quote(name)+": malformed config: "+err.Error(), nil)
 	}
-	if !skip && f["date_created"] == "" {
+	if !skip && r.fields["date_created"] == "" {
 		c.log.DebugContext(ctx, "directadmin: user has no date_created; Created left zero", slog.String("user", name))
 	}
 	return a, skip, nil
@@ -158,10 +158,11 @@ func (c *Client) lookup(ctx context.Context, op string, a provider.Account) (map
 	if strings.TrimSpace(a.Username) == "" {
 		return nil, c.http.Error(op, nil, "", "the account has no username; DirectAdmin acts on users", nil)
 	}
-	f, err := c.userConfig(ctx, op, a.Username)
+	r, err := c.userConfig(ctx, op, a.Username)
 	if err != nil {
 		return nil, err
 	}
+	f := r.fields
 	if want := strings.TrimSuffix(strings.TrimSpace(a.Domain), "."); want != "" {
 		if got := strings.TrimSpace(f["domain"]); asciiDomain(got) != asciiDomain(want) {
 			return nil, c.http.Error(op, nil, "", "user "+strconv.Quote(a.Username)+" holds domain "+strconv.Quote(got)+", not "+strconv.Quote(want)+"; refusing to act on it", nil)
@@ -264,11 +265,11 @@ func (c *Client) setSuspended(ctx context.Context, op string, a provider.Account
 	if _, err := c.call(ctx, op, cmdSelectUsers, form, true); err != nil {
 		return err
 	}
-	f, err = c.userConfig(ctx, op, a.Username)
+	r, err := c.userConfig(ctx, op, a.Username)
 	if err != nil {
 		return err
 	}
-	if isSuspended(f) != want {
+	if isSuspended(r.fields) != want {
 		return c.http.Error(op, nil, "", "user "+strconv.Quote(a.Username)+": the toggle left the account in the other state (changed by someone else at the same time?)", nil)
 	}
 	return nil

@@ -64,6 +64,7 @@ func (c *Client) check(op string, resp *httpx.Response) (*reply, error) {
 	if text, details, failed := r.failure(); failed {
 		return nil, c.http.Error(op, resp, "", message(text, details), classify(op, text, details))
 	}
+	r.resp = resp
 	return r, nil
 }
 

@@ -56,7 +56,7 @@ func TestListFaults(t *testing.T) {
 		{directadmintest.FaultTruncated, "a truncated body gives ErrTransient", provider.ErrTransient, 0, "EOF"},
 		{directadmintest.FaultHTML, "an HTML page is an error, never an empty list", nil, 200, "unexpected HTML page"},
 		{directadmintest.FaultLoginPage, "the login page gives ErrUnauthorized", provider.ErrUnauthorized, 200, "login page"},
-		{directadmintest.FaultMalformed, "a malformed date fails the listing naming the user", nil, 0, `malformed config: field "date_created"`},
+		{directadmintest.FaultMalformed, "a malformed date fails the listing naming the user", nil, 200, `malformed config: field "date_created"`},
 		{directadmintest.FaultCommandError, "error=1 with HTTP 200 is an error with the panel's text", nil, 200, "Cannot execute your request: An internal error occurred"},
 	}
 	for _, tt := range tests {

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/accountsync/accountsync/internal/httpx"
 	"github.com/accountsync/accountsync/provider"
 )
 
@@ -35,6 +36,7 @@ type reply struct {
 	fields map[string]string // key=value pairs, HTML entities decoded
 	list   []string          // list[] values, or the elements of a JSON array
 	isList bool              // the answer held a list (possibly empty)
+	resp   *httpx.Response   // the answer it was decoded from, for errors
 }
 
 // failure reports whether the reply is a DirectAdmin error
