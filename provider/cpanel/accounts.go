@@ -179,6 +179,7 @@ func (c *Client) CreateAccount(ctx context.Context, n provider.NewAccount) (prov
 	for k, v := range n.Extra {
 		params.Set(k, v)
 	}
+	params.Del("api.version")
 	params.Set("username", user)
 	params.Set("domain", domain)
 	for k, v := range map[string]string{"plan": n.Product, "password": n.Password, "contactemail": strings.TrimSpace(n.Email)} {

@@ -44,7 +44,7 @@
 //	primaryip         ip; "*unknown*" gives ""
 //	created           unix_startdate, an epoch, in Config.Location (default UTC);
 //	                  never startdate, which is server-local time without seconds.
-//	                  "*unknown*" or 0 gives a zero Created (WHMCS renders "")
+//	                  "*unknown*" or 0 gives a zero Created (marshalled as "")
 //	status            Suspended when suspended is non-zero, else Active
 //
 // Numbers may arrive as JSON numbers or quoted strings; both are read.
