@@ -661,9 +661,13 @@ func joinJSON(key string, items [][]byte, next string) []byte {
 	}
 	buf.WriteByte(']')
 	if next != "" {
-		l, _ := json.Marshal([]map[string]string{{"rel": "next", "href": next}})
+		// Nova (Python's json) writes & as it is, not as \u0026.
+		var l bytes.Buffer
+		enc := json.NewEncoder(&l)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode([]map[string]string{{"rel": "next", "href": next}})
 		buf.WriteString(`,"` + key + `_links":`)
-		buf.Write(l)
+		buf.Write(bytes.TrimSpace(l.Bytes()))
 	}
 	buf.WriteByte('}')
 	return buf.Bytes()
