@@ -38,6 +38,7 @@ func TestListAccountsFaults(t *testing.T) {
 		is         []error
 		status     int    // want APIError.StatusCode
 		contains   string // in the error text
+		body       string // in the redacted body excerpt
 		wantLogins int    // want this many POST /access/ticket, when > 0
 	}{
 		{name: "a refused token is ErrUnauthorized",
@@ -62,8 +63,8 @@ func TestListAccountsFaults(t *testing.T) {
 			setup: func(s *proxmoxtest.Server) { s.SetFault(proxmoxtest.FaultTruncated) },
 			is:    []error{provider.ErrTransient}, contains: "EOF"},
 		{name: "an HTML page is an error with an excerpt",
-			setup: func(s *proxmoxtest.Server) { s.SetFault(proxmoxtest.FaultHTML) },
-			status: 200, contains: "unexpected HTML page"},
+			setup:  func(s *proxmoxtest.Server) { s.SetFault(proxmoxtest.FaultHTML) },
+			status: 200, contains: "unexpected HTML page", body: "pveproxy is restarting"},
 		{name: "a malformed record fails the listing and names the record",
 			setup:    func(s *proxmoxtest.Server) { s.SetFault(proxmoxtest.FaultMalformed) },
 			contains: `malformed record qemu/105: vmid: invalid VM ID "105x"`},
@@ -131,6 +132,9 @@ func TestListAccountsFaults(t *testing.T) {
 			}
 			if tt.contains != "" && !strings.Contains(err.Error(), tt.contains) {
 				t.Errorf("error %q does not contain %q", err, tt.contains)
+			}
+			if tt.body != "" && !strings.Contains(ae.Body, tt.body) {
+				t.Errorf("body excerpt %q does not contain %q", ae.Body, tt.body)
 			}
 			if tt.wantLogins > 0 {
 				if got := srv.Calls(proxmoxtest.FnTicket); got != tt.wantLogins {

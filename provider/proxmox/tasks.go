@@ -41,6 +41,10 @@ func (c *Client) wait(ctx context.Context, op, what, upid string) error {
 			idempotent: true, what: what + ": task status",
 		})
 		if err != nil {
+			if ctx.Err() != nil {
+				return &provider.APIError{Type: typeName, Op: op, Err: ctx.Err(),
+					Message: fmt.Sprintf("%s: task %s still running: %v", what, upid, ctx.Err())}
+			}
 			return err
 		}
 		if t.Status != "running" {

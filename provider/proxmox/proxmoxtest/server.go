@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -232,6 +234,8 @@ func New(opts Options) *Server {
 	s.routes()
 	s.Server = httptest.NewUnstartedServer(s)
 	if opts.TLS {
+		// A client that refuses the certificate is a test case, not news.
+		s.Config.ErrorLog = log.New(io.Discard, "", 0)
 		s.StartTLS()
 	} else {
 		s.Start()
