@@ -101,10 +101,10 @@ func (r *Report) WriteText(w io.Writer) error {
 			continue
 		}
 		if !rows {
-			fmt.Fprintln(tw, "\nKIND\tSUCCEEDED\tFAILED\tSKIPPED\t")
+			fmt.Fprintln(tw, "\nKIND\tSUCCEEDED\tFAILED\tSKIPPED")
 			rows = true
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t\n", k, r.Succeeded[k], r.Failed[k], r.Skipped[k])
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\n", k, r.Succeeded[k], r.Failed[k], r.Skipped[k])
 	}
 	if !rows {
 		fmt.Fprintln(tw, "\nNothing was changed.")

@@ -1,0 +1,656 @@
+package sync_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/accountsync/accountsync/provider"
+	"github.com/accountsync/accountsync/provider/providertest"
+	acsync "github.com/accountsync/accountsync/sync"
+	"github.com/accountsync/accountsync/sync/synctest"
+)
+
+var now = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+
+func account(domain, user, email, pkg, ip string, st provider.Status) provider.Account {
+	return provider.Account{Email: email, Username: user, Domain: domain, UniqueIdentifier: domain,
+		Product: pkg, PrimaryIP: ip, Created: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC), Status: st}
+}
+
+// world is a server and a billing system that differ in every way the
+// engine plans for, with nothing a person must review.
+type world struct {
+	fake    *providertest.Fake
+	store   *synctest.Store
+	known   string // client ID of known@example.net
+	silver  string // product ID of package "silver"
+	service map[string]string
+}
+
+func newWorld() *world {
+	w := &world{store: synctest.NewStore(), service: map[string]string{}}
+	w.known = w.store.AddClient("known@example.net")
+	w.silver = w.store.AddProduct("silver")
+	add := func(domain, user, pkg, ip string, st acsync.ServiceStatus) {
+		w.service[domain] = w.store.AddService(acsync.Service{
+			ClientID: w.known, ClientEmail: "known@example.net", ProductID: w.silver, Package: pkg,
+			Domain: domain, Username: user, UniqueIdentifier: domain, Status: st, DedicatedIP: ip,
+			BillingCycle: "Monthly",
+		})
+	}
+	add("same.example", "same", "silver", "192.0.2.10", acsync.Active)
+	add("sl.example", "sl", "silver", "", acsync.Active)
+	add("ul.example", "ul", "silver", "", acsync.Suspended)
+	add("ip.example", "ip", "silver", "192.0.2.1", acsync.Active)
+	add("pkg.example", "pkg", "silver", "", acsync.Active)
+	add("ex.example", "ex", "silver", "", acsync.Active)
+	add("exs.example", "exs", "silver", "", acsync.Suspended)
+	add("cancelled.example", "ca", "silver", "", acsync.Cancelled)
+	add("ns.example", "ns", "silver", "", acsync.Active)
+	add("done.example", "done", "silver", "", acsync.Completed)
+	add("old.example", "old", "silver", "", acsync.Terminated)
+	w.fake = providertest.NewFake(
+		account("same.example", "same", "known@example.net", "silver", "192.0.2.10", provider.StatusActive),
+		account("sl.example", "sl", "known@example.net", "silver", "", provider.StatusSuspended),
+		account("ul.example", "ul", "known@example.net", "silver", "", provider.StatusActive),
+		account("ip.example", "ip", "known@example.net", "silver", "192.0.2.9", provider.StatusActive),
+		account("pkg.example", "pkg", "known@example.net", "gold", "", provider.StatusActive),
+		account("cancelled.example", "ca", "known@example.net", "silver", "", provider.StatusActive),
+		account("ns.example", "ns", "known@example.net", "silver", "", provider.StatusActive),
+		account("done.example", "done", "known@example.net", "silver", "", provider.StatusActive),
+		account("imp1.example", "imp1", "Known@Example.net", "silver", "192.0.2.21", provider.StatusActive),
+		account("imp2.example", "imp2", "a@new.example", "gold", "192.0.2.22", provider.StatusActive),
+		account("imp3.example", "imp3", "A@NEW.example", "platinum", "", provider.StatusActive),
+		account("imp4.example", "imp4", "b@new.example", "silver", "", provider.StatusSuspended),
+	)
+	return w
+}
+
+func (w *world) options(o acsync.Options) acsync.Options {
+	o.Now = now
+	o.Clients = w.store.Clients()
+	o.Products = w.store.Products()
+	o.TerminateRemote = true
+	o.TerminateIncorrectNameservers = true
+	o.Nameservers = map[string]bool{"ns.example": false, "same.example": true}
+	return o
+}
+
+func (w *world) plan(t *testing.T, o acsync.Options) *acsync.Plan {
+	t.Helper()
+	remote, err := w.fake.ListAccounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := w.store.Services(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := acsync.Diff(remote, local, w.options(o))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (w *world) executor() *acsync.Executor {
+	return &acsync.Executor{Provider: w.fake, Store: w.store, Notifier: w.store, Journal: w.store}
+}
+
+func TestApplyThenDiffIsEmpty(t *testing.T) {
+	tests := []struct {
+		name string
+		opts acsync.Options
+		want map[acsync.Kind]int
+	}{
+		{
+			name: "the server leads and exports fill the gaps",
+			opts: acsync.Options{ResetPassword: true, Emails: acsync.Emails{Welcome: true, HostingDetails: true}},
+			want: map[acsync.Kind]int{acsync.CreateProduct: 2, acsync.CreateClient: 2, acsync.Import: 4, acsync.Export: 2,
+				acsync.UpdateLocal: 2, acsync.SuspendLocal: 1, acsync.UnsuspendLocal: 1, acsync.TerminateRemote: 2},
+		},
+		{
+			name: "terminations run both ways",
+			opts: acsync.Options{TerminateLocal: true},
+			want: map[acsync.Kind]int{acsync.CreateProduct: 2, acsync.CreateClient: 2, acsync.Import: 4, acsync.TerminateLocal: 2,
+				acsync.UpdateLocal: 2, acsync.SuspendLocal: 1, acsync.UnsuspendLocal: 1, acsync.TerminateRemote: 2},
+		},
+		{
+			name: "billing leads on status",
+			opts: acsync.Options{StatusAuthority: acsync.Local, Emails: acsync.Emails{Welcome: true}},
+			want: map[acsync.Kind]int{acsync.CreateProduct: 2, acsync.CreateClient: 2, acsync.Import: 4, acsync.Export: 2,
+				acsync.UpdateLocal: 2, acsync.SuspendRemote: 1, acsync.UnsuspendRemote: 1, acsync.TerminateRemote: 2},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld()
+			p := w.plan(t, tt.opts)
+			if len(p.Conflicts)+len(p.Held)+len(p.Deferred) != 0 {
+				t.Fatalf("the world should plan cleanly, got %d conflicts, %d held, %d deferred", len(p.Conflicts), len(p.Held), len(p.Deferred))
+			}
+			var progress []int
+			e := w.executor()
+			e.Progress = func(done, total int) {
+				if total != len(p.Actions) {
+					t.Errorf("progress total %d, want %d", total, len(p.Actions))
+				}
+				progress = append(progress, done)
+			}
+			rep, err := e.Apply(context.Background(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := rep.Err(); err != nil {
+				t.Fatalf("failures: %v", err)
+			}
+			for k, n := range tt.want {
+				if rep.Succeeded[k] != n {
+					t.Errorf("succeeded %s = %d, want %d (report %v)", k, rep.Succeeded[k], n, rep.Succeeded)
+				}
+			}
+			if rep.NewClients != 2 {
+				t.Errorf("NewClients = %d, want 2", rep.NewClients)
+			}
+			if len(progress) != len(p.Actions) || progress[len(progress)-1] != len(p.Actions) {
+				t.Errorf("progress calls %v for %d actions", progress, len(p.Actions))
+			}
+			if n := len(w.store.Entries()); n != len(p.Actions) {
+				t.Errorf("%d journal entries for %d actions", n, len(p.Actions))
+			}
+
+			again := w.plan(t, tt.opts)
+			if !again.Empty() {
+				var b strings.Builder
+				again.WriteTable(&b)
+				t.Fatalf("after Apply, Diff still plans:\n%s", b.String())
+			}
+		})
+	}
+}
+
+func TestApplyNotifiesAndResetsPasswords(t *testing.T) {
+	w := newWorld()
+	p := w.plan(t, acsync.Options{ResetPassword: true, Emails: acsync.Emails{Welcome: true}})
+	if _, err := w.executor().Apply(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]acsync.NotificationKind{}
+	for _, n := range w.store.Notifications() {
+		got[n.Key] = append(got[n.Key], n.Kind)
+		if n.Kind == acsync.NotifyNewPassword {
+			pw, _ := w.fake.Password(n.Key)
+			if n.Password == "" || pw != n.Password {
+				t.Errorf("%s: the notified password is not the one set on the server", n.Key)
+			}
+			if strings.Contains(n.String(), n.Password) {
+				t.Errorf("Notification.String shows the password")
+			}
+		}
+	}
+	want := map[string][]acsync.NotificationKind{
+		"imp1.example": {acsync.NotifyNewPassword, acsync.NotifyWelcome},
+		"imp2.example": {acsync.NotifyNewPassword, acsync.NotifyWelcome},
+		"imp3.example": {acsync.NotifyNewPassword, acsync.NotifyWelcome},
+		"imp4.example": {acsync.NotifyNewPassword, acsync.NotifyWelcome},
+		"ex.example":   {acsync.NotifyNewPassword},
+		"exs.example":  {acsync.NotifyNewPassword},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("notifications\n got %v\nwant %v", got, want)
+	}
+}
+
+// After a crash halfway, applying the same plan again finishes the work
+// and creates nothing twice.
+func TestApplyAgainAfterACrashCreatesNothingTwice(t *testing.T) {
+	w := newWorld()
+	var imports []provider.Account
+	for i := range 60 {
+		imports = append(imports, account(fmt.Sprintf("bulk%02d.example", i), fmt.Sprintf("bulk%02d", i),
+			fmt.Sprintf("owner%d@bulk.example", i%12), fmt.Sprintf("plan-%d", i%6), "", provider.StatusActive))
+	}
+	for _, a := range imports {
+		if _, err := w.fake.CreateAccount(context.Background(), provider.NewAccount{Username: a.Username, Domain: a.Domain, Email: a.Email, Product: a.Product}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 20 {
+		w.store.AddService(acsync.Service{ClientID: w.known, ClientEmail: "known@example.net", ProductID: w.silver,
+			Package: "silver", Domain: fmt.Sprintf("export%02d.example", i), Username: fmt.Sprintf("export%02d", i), Status: acsync.Suspended})
+	}
+	opts := acsync.Options{ResetPassword: true, Emails: acsync.Emails{HostingDetails: true}, Force: true}
+	p := w.plan(t, opts)
+	w.fake.SetDelay(time.Millisecond)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e := w.executor()
+	e.Concurrency = 4
+	e.Progress = func(done, total int) {
+		if done >= total/2 {
+			cancel()
+		}
+	}
+	first, err := e.Apply(ctx, p)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("first Apply: err = %v, want context.Canceled", err)
+	}
+	ran := 0
+	for _, m := range []map[acsync.Kind]int{first.Succeeded, first.Failed, first.Skipped} {
+		for _, n := range m {
+			ran += n
+		}
+	}
+	if ran >= len(p.Actions) {
+		t.Fatalf("the first Apply ran all %d actions; the test needs it stopped halfway", ran)
+	}
+
+	e.Progress = nil
+	second, err := e.Apply(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Err(); err != nil {
+		t.Fatalf("second Apply: %v", err)
+	}
+	skipped := 0
+	for _, n := range second.Skipped {
+		skipped += n
+	}
+	if skipped == 0 {
+		t.Error("the second Apply skipped nothing, so it cannot have seen the first one's work")
+	}
+
+	services, _ := w.store.Services(context.Background())
+	open := map[string]int{}
+	for _, s := range services {
+		if s.Status == acsync.Active || s.Status == acsync.Suspended || s.Status == acsync.Pending {
+			open[strings.ToLower(s.Domain)]++
+		}
+	}
+	for d, n := range open {
+		if n > 1 {
+			t.Errorf("%d open services for %s", n, d)
+		}
+	}
+	if got, want := len(w.store.Clients()), 1+2+12; got != want {
+		t.Errorf("%d clients, want %d", got, want)
+	}
+	if got, want := len(w.store.Products()), 1+2+6; got != want {
+		t.Errorf("%d products, want %d", got, want)
+	}
+	passwords := map[string]int{}
+	for _, n := range w.store.Notifications() {
+		if n.Kind == acsync.NotifyNewPassword {
+			passwords[n.Key]++
+		}
+	}
+	for k, n := range passwords {
+		if n > 1 {
+			t.Errorf("%d new-password e-mails for %s", n, k)
+		}
+	}
+	w.fake.SetDelay(0)
+	if again := w.plan(t, opts); !again.Empty() {
+		var b strings.Builder
+		again.WriteTable(&b)
+		t.Fatalf("after the second Apply, Diff still plans:\n%s", b.String())
+	}
+}
+
+func TestApplyGoesOnPastFailures(t *testing.T) {
+	w := newWorld()
+	p := w.plan(t, acsync.Options{})
+	w.fake.Fail(providertest.OpCreate, provider.ErrTransient)
+	rep, err := w.executor().Apply(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failed[acsync.Export] != 2 || rep.Succeeded[acsync.Import] != 4 || rep.Succeeded[acsync.TerminateRemote] != 2 {
+		t.Fatalf("failed %v, succeeded %v", rep.Failed, rep.Succeeded)
+	}
+	err = rep.Err()
+	if !errors.Is(err, provider.ErrTransient) {
+		t.Errorf("Report.Err() = %v, want one wrapping ErrTransient", err)
+	}
+	if f := rep.Failures[0]; f.Key != "ex.example" || !strings.HasPrefix(f.Err.Error(), "sync: export ex.example: create account: ") {
+		t.Errorf("first failure %s %s: %v", f.Kind, f.Key, f.Err)
+	}
+}
+
+// listOnly is a provider without any optional capability.
+type listOnly struct{ provider.Provider }
+
+func TestApplyReportsMissingCapabilities(t *testing.T) {
+	w := newWorld()
+	p := w.plan(t, acsync.Options{StatusAuthority: acsync.Local})
+	e := w.executor()
+	e.Provider = listOnly{w.fake}
+	rep, err := e.Apply(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []acsync.Kind{acsync.SuspendRemote, acsync.UnsuspendRemote, acsync.Export, acsync.TerminateRemote} {
+		if rep.Failed[k] == 0 {
+			t.Errorf("%s did not fail", k)
+		}
+	}
+	for _, f := range rep.Failures {
+		if !errors.Is(f.Err, provider.ErrNotSupported) || !strings.Contains(f.Err.Error(), "the fake provider cannot ") {
+			t.Errorf("%s %s: %v, want a clear ErrNotSupported", f.Kind, f.Key, f.Err)
+		}
+	}
+	if rep.Succeeded[acsync.Import] != 4 || rep.Succeeded[acsync.UpdateLocal] != 2 {
+		t.Errorf("billing-side actions should succeed: %v", rep.Succeeded)
+	}
+}
+
+func TestApplyRefusesActionsWhosePremiseChanged(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		opts   acsync.Options
+		kind   acsync.Kind
+		key    string
+		change func(w *world)
+		check  func(t *testing.T, w *world)
+	}{
+		{
+			name: "a reactivated service keeps its account",
+			kind: acsync.TerminateRemote, key: "cancelled.example",
+			change: func(w *world) {
+				s, _ := w.store.Service(w.service["cancelled.example"])
+				s.Status = acsync.Active
+				w.store.UpdateService(ctx, s, []acsync.Change{{Field: acsync.FieldStatus}})
+			},
+			check: func(t *testing.T, w *world) {
+				if !hasAccount(w.fake, "cancelled.example") {
+					t.Error("the account was terminated")
+				}
+			},
+		},
+		{
+			name: "an account that came back keeps its service",
+			opts: acsync.Options{TerminateLocal: true},
+			kind: acsync.TerminateLocal, key: "ex.example",
+			change: func(w *world) {
+				w.fake.CreateAccount(ctx, provider.NewAccount{Username: "ex", Domain: "ex.example", Product: "silver"})
+			},
+			check: func(t *testing.T, w *world) {
+				if s, _ := w.store.Service(w.service["ex.example"]); s.Status != acsync.Active {
+					t.Errorf("the service is %s", s.Status)
+				}
+			},
+		},
+		{
+			name: "a field edited in billing is not overwritten",
+			kind: acsync.UpdateLocal, key: "ip.example",
+			change: func(w *world) {
+				s, _ := w.store.Service(w.service["ip.example"])
+				s.DedicatedIP = "198.51.100.7"
+				w.store.UpdateService(ctx, s, []acsync.Change{{Field: acsync.FieldDedicatedIP}})
+			},
+			check: func(t *testing.T, w *world) {
+				if s, _ := w.store.Service(w.service["ip.example"]); s.DedicatedIP != "198.51.100.7" {
+					t.Errorf("the IP is %s", s.DedicatedIP)
+				}
+			},
+		},
+		{
+			name: "a server that changed again is not copied",
+			kind: acsync.SuspendLocal, key: "sl.example",
+			change: func(w *world) {
+				w.fake.UnsuspendAccount(ctx, account("sl.example", "", "", "", "", ""))
+			},
+			check: func(t *testing.T, w *world) {
+				if s, _ := w.store.Service(w.service["sl.example"]); s.Status != acsync.Active {
+					t.Errorf("the service is %s", s.Status)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld()
+			p := w.plan(t, tt.opts)
+			tt.change(w)
+			rep, err := w.executor().Apply(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var found bool
+			for _, f := range rep.Failures {
+				if f.Kind == tt.kind && f.Key == tt.key {
+					found = true
+					if !errors.Is(f.Err, acsync.ErrStalePlan) {
+						t.Errorf("%v, want ErrStalePlan", f.Err)
+					}
+				} else {
+					t.Errorf("unexpected failure %s %s: %v", f.Kind, f.Key, f.Err)
+				}
+			}
+			if !found {
+				t.Fatalf("%s %s did not fail", tt.kind, tt.key)
+			}
+			tt.check(t, w)
+		})
+	}
+}
+
+func hasAccount(f *providertest.Fake, domain string) bool {
+	for _, a := range f.Accounts() {
+		if a.Domain == domain {
+			return true
+		}
+	}
+	return false
+}
+
+func TestApplyFailsWhatDependsOnAFailedCreation(t *testing.T) {
+	w := newWorld()
+	p := w.plan(t, acsync.Options{})
+	w.store.Fault = func(op, subject string) error {
+		if op == "create-product" && subject == "gold" {
+			return provider.ErrTransient
+		}
+		return nil
+	}
+	rep, err := w.executor().Apply(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := map[string]bool{}
+	for _, f := range rep.Failures {
+		failed[string(f.Kind)+" "+f.Key] = true
+		if !errors.Is(f.Err, provider.ErrTransient) {
+			t.Errorf("%s %s: %v does not wrap the cause", f.Kind, f.Key, f.Err)
+		}
+	}
+	want := map[string]bool{"create-product gold": true, "import imp2.example": true, "update-local pkg.example": true}
+	if fmt.Sprint(failed) != fmt.Sprint(want) {
+		t.Errorf("failed %v, want %v", failed, want)
+	}
+	if rep.Succeeded[acsync.Import] != 3 {
+		t.Errorf("%d imports succeeded, want 3", rep.Succeeded[acsync.Import])
+	}
+}
+
+func TestApplyRefusesWhatItCannotDo(t *testing.T) {
+	tests := []struct {
+		name    string
+		prepare func(w *world, e *acsync.Executor)
+		want    string
+	}{
+		{"a plan with exports needs a Notifier", func(w *world, e *acsync.Executor) { e.Notifier = nil }, "needs a Notifier"},
+		{"a plan needs a Store", func(w *world, e *acsync.Executor) { e.Store = nil }, "needs a Provider and a Store"},
+		{"a failed listing stops everything", func(w *world, e *acsync.Executor) { w.fake.Fail(providertest.OpList, provider.ErrTransient) }, "list accounts"},
+		{"a failed load stops everything", func(w *world, e *acsync.Executor) {
+			e.Store = failingServices{w.store}
+		}, "load services"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld()
+			p := w.plan(t, acsync.Options{})
+			e := w.executor()
+			tt.prepare(w, e)
+			rep, err := e.Apply(context.Background(), p)
+			if err == nil || rep != nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Apply = %v, %v; want no report and an error containing %q", rep, err, tt.want)
+			}
+			if w.fake.Calls(providertest.OpCreate)+w.fake.Calls(providertest.OpTerminate) != 0 || len(w.store.Entries()) != 0 {
+				t.Error("Apply changed something")
+			}
+		})
+	}
+}
+
+type failingServices struct{ *synctest.Store }
+
+func (failingServices) Services(context.Context) ([]acsync.Service, error) {
+	return nil, provider.ErrTransient
+}
+
+func TestRun(t *testing.T) {
+	ctx := context.Background()
+	t.Run("a run lists, plans and applies with the store as notifier and journal", func(t *testing.T) {
+		w := newWorld()
+		rep, err := acsync.Run(ctx, w.fake, w.store, w.options(acsync.Options{}), acsync.Executor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Err() != nil || rep.Plan == nil || len(w.store.Entries()) != len(rep.Plan.Actions) {
+			t.Fatalf("report %+v", rep)
+		}
+		if again := w.plan(t, acsync.Options{}); !again.Empty() {
+			t.Error("a second plan is not empty")
+		}
+	})
+	t.Run("the key field comes from the provider's metadata", func(t *testing.T) {
+		fake := providertest.NewFake(account("new.example", "Jo", "jo@example.net", "silver", "", provider.StatusActive))
+		fake.SetMetadata(provider.Metadata{Type: "fake", UniqueIdentifierField: "username"})
+		store := synctest.NewStore()
+		store.AddProduct("silver")
+		rep, err := acsync.Run(ctx, fake, store, acsync.Options{Products: store.Products()}, acsync.Executor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Plan.KeyField != "username" || rep.Plan.Actions[len(rep.Plan.Actions)-1].Key != "jo" {
+			t.Errorf("plan keyed by %q: %+v", rep.Plan.KeyField, rep.Plan.Actions)
+		}
+	})
+	t.Run("a failed listing plans nothing", func(t *testing.T) {
+		w := newWorld()
+		w.fake.Fail(providertest.OpList, provider.ErrTransient)
+		rep, err := acsync.Run(ctx, w.fake, w.store, w.options(acsync.Options{TerminateLocal: true, AllowEmpty: true}), acsync.Executor{})
+		if !errors.Is(err, provider.ErrTransient) || rep != nil {
+			t.Fatalf("Run = %v, %v", rep, err)
+		}
+		if len(w.store.Entries()) != 0 {
+			t.Error("something was applied")
+		}
+	})
+	t.Run("an unsafe plan is refused whole", func(t *testing.T) {
+		w := newWorld()
+		for i := range 30 {
+			w.store.AddService(acsync.Service{Domain: fmt.Sprintf("gone%d.example", i), Package: "silver", Status: acsync.Active})
+		}
+		rep, err := acsync.Run(ctx, w.fake, w.store, w.options(acsync.Options{TerminateLocal: true}), acsync.Executor{})
+		var unsafe *acsync.UnsafePlanError
+		if !errors.As(err, &unsafe) || rep != nil || unsafe.Class != "terminations" {
+			t.Fatalf("Run = %v, %v", rep, err)
+		}
+		if w.fake.Calls(providertest.OpTerminate) != 0 || len(w.store.Entries()) != 0 {
+			t.Error("something was applied")
+		}
+	})
+	t.Run("an approved fingerprint applies exactly the reviewed plan", func(t *testing.T) {
+		w := newWorld()
+		reviewed := w.plan(t, acsync.Options{})
+		w.store.AddService(acsync.Service{Domain: "late.example", Package: "silver", Status: acsync.Active})
+		_, err := acsync.Run(ctx, w.fake, w.store, w.options(acsync.Options{ExpectFingerprint: reviewed.Fingerprint}), acsync.Executor{})
+		if !errors.Is(err, acsync.ErrStalePlan) {
+			t.Fatalf("err = %v, want ErrStalePlan", err)
+		}
+	})
+}
+
+func TestApplyingAFinishedPlanAgainChangesNothing(t *testing.T) {
+	w := newWorld()
+	w.fake.AddPackage(provider.Package{Name: "gold"})
+	w.fake.CreateAccount(context.Background(), provider.NewAccount{Domain: "review.example", Username: "rv", Product: "gold"}) // no e-mail: review
+	p := w.plan(t, acsync.Options{ResetPassword: true})
+	e := w.executor()
+	if _, err := e.Apply(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	services, _ := w.store.Services(context.Background())
+	accounts := w.fake.Accounts()
+	notes := len(w.store.Notifications())
+
+	rep, err := e.Apply(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Err() != nil {
+		t.Fatalf("failures: %v", rep.Err())
+	}
+	for k, n := range rep.Succeeded {
+		if k != acsync.CreateProduct { // the store finds the product it made
+			t.Errorf("%d %s succeeded again", n, k)
+		}
+	}
+	if rep.NewClients != 0 {
+		t.Errorf("%d clients created again", rep.NewClients)
+	}
+	again, _ := w.store.Services(context.Background())
+	if fmt.Sprint(again) != fmt.Sprint(services) || fmt.Sprint(w.fake.Accounts()) != fmt.Sprint(accounts) {
+		t.Error("the second Apply changed the services or the accounts")
+	}
+	if len(w.store.Notifications()) != notes {
+		t.Error("the second Apply sent e-mails")
+	}
+	var reviews int
+	for _, e := range w.store.Entries() {
+		if e.Kind == acsync.Review {
+			reviews++
+			if e.Outcome != acsync.OutcomeSkipped || !strings.HasPrefix(e.Message, "needs review: ") {
+				t.Errorf("review entry %+v", e)
+			}
+		}
+	}
+	if reviews != 2 {
+		t.Errorf("%d review entries over two runs, want 2", reviews)
+	}
+}
+
+func TestReportJSON(t *testing.T) {
+	w := newWorld()
+	p := w.plan(t, acsync.Options{})
+	w.fake.Fail(providertest.OpCreate, provider.ErrTransient)
+	rep, err := w.executor().Apply(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back acsync.Report
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Failures) != 2 || back.Failures[0].Err.Error() != rep.Failures[0].Err.Error() ||
+		back.Failed[acsync.Export] != 2 || back.Plan.Fingerprint != p.Fingerprint || !back.Started.Equal(rep.Started) {
+		t.Errorf("report read back as %s", data)
+	}
+	if !strings.Contains(string(data), `"error":"sync: export ex.example: create account: fake: create account: transient failure"`) {
+		t.Errorf("failure not rendered as its message: %s", data)
+	}
+}
