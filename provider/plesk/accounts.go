@@ -625,9 +625,11 @@ func (c *Client) setStatus(ctx context.Context, op string, a provider.Account, s
 }
 
 // SetPassword sets the password of the subscription's system (FTP) user,
-// calling XML-API webspace set with the hosting property ftp_password. The
+// calling XML-API webspace set with the hosting property ftp_password (not
+// retried once sent; setting the same password again is harmless). The
 // owner's panel password is not changed. A missing subscription gives an
-// error wrapping [provider.ErrNotFound].
+// error wrapping [provider.ErrNotFound]; a subscription without virtual
+// hosting is refused by the panel.
 func (c *Client) SetPassword(ctx context.Context, a provider.Account, password string) error {
 	const op = "set password"
 	name, err := nameOf(op, a)

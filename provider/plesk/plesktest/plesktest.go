@@ -68,13 +68,29 @@ const (
 	FaultResultError
 )
 
-var faultNames = [...]string{"FaultNone", "FaultUnauthorized", "FaultServerError", "FaultRateLimited",
-	"FaultSlow", "FaultTruncated", "FaultHTML", "FaultMalformed", "FaultPacketError", "FaultResultError"}
-
 // String returns the fault's name.
 func (f Fault) String() string {
-	if f >= 0 && int(f) < len(faultNames) {
-		return faultNames[f]
+	switch f {
+	case FaultNone:
+		return "FaultNone"
+	case FaultUnauthorized:
+		return "FaultUnauthorized"
+	case FaultServerError:
+		return "FaultServerError"
+	case FaultRateLimited:
+		return "FaultRateLimited"
+	case FaultSlow:
+		return "FaultSlow"
+	case FaultTruncated:
+		return "FaultTruncated"
+	case FaultHTML:
+		return "FaultHTML"
+	case FaultMalformed:
+		return "FaultMalformed"
+	case FaultPacketError:
+		return "FaultPacketError"
+	case FaultResultError:
+		return "FaultResultError"
 	}
 	return "Fault(" + strconv.Itoa(int(f)) + ")"
 }

@@ -268,26 +268,27 @@ func TestState(t *testing.T) {
 func TestFaults(t *testing.T) {
 	t.Run("each fault has its wire shape", func(t *testing.T) {
 		tests := []struct {
+			name  string
 			fault plesktest.Fault
 			code  int
 			check func(t *testing.T, ex exchange)
 		}{
-			{plesktest.FaultUnauthorized, http.StatusOK, func(t *testing.T, ex exchange) { assert.Equal(t, "1001", ex.packet.System.ErrCode) }},
-			{plesktest.FaultServerError, http.StatusInternalServerError, func(t *testing.T, ex exchange) {}},
-			{plesktest.FaultRateLimited, http.StatusTooManyRequests, func(t *testing.T, ex exchange) { assert.Equal(t, "1", ex.header.Get("Retry-After")) }},
-			{plesktest.FaultHTML, http.StatusOK, func(t *testing.T, ex exchange) { assert.Contains(t, string(ex.body), "<html>") }},
-			{plesktest.FaultPacketError, http.StatusOK, func(t *testing.T, ex exchange) { assert.Equal(t, "1003", ex.packet.System.ErrCode) }},
-			{plesktest.FaultMalformed, http.StatusOK, func(t *testing.T, ex exchange) {
+			{"wrong credentials are a packet-level 1001 with HTTP 200", plesktest.FaultUnauthorized, http.StatusOK, func(t *testing.T, ex exchange) { assert.Equal(t, "1001", ex.packet.System.ErrCode) }},
+			{"a server error is HTTP 500", plesktest.FaultServerError, http.StatusInternalServerError, func(t *testing.T, ex exchange) {}},
+			{"rate limiting is HTTP 429 with Retry-After", plesktest.FaultRateLimited, http.StatusTooManyRequests, func(t *testing.T, ex exchange) { assert.Equal(t, "1", ex.header.Get("Retry-After")) }},
+			{"an HTML page comes with HTTP 200", plesktest.FaultHTML, http.StatusOK, func(t *testing.T, ex exchange) { assert.Contains(t, string(ex.body), "<html>") }},
+			{"a packet-level error is 1003", plesktest.FaultPacketError, http.StatusOK, func(t *testing.T, ex exchange) { assert.Equal(t, "1003", ex.packet.System.ErrCode) }},
+			{"a malformed record has a cr_date that is no date", plesktest.FaultMalformed, http.StatusOK, func(t *testing.T, ex exchange) {
 				assert.Contains(t, string(ex.body), "<cr_date>30/08/2022</cr_date>")
 				assert.Len(t, ex.packet.Results, 3)
 			}},
-			{plesktest.FaultResultError, http.StatusOK, func(t *testing.T, ex exchange) {
+			{"a result error follows the ok results", plesktest.FaultResultError, http.StatusOK, func(t *testing.T, ex exchange) {
 				require.Len(t, ex.packet.Results, 4)
 				assert.Equal(t, "1023", ex.packet.Results[3].ErrCode)
 			}},
 		}
 		for _, tt := range tests {
-			t.Run(tt.fault.String(), func(t *testing.T) {
+			t.Run(tt.name, func(t *testing.T) {
 				srv := plesktest.NewServer(t, seed()...)
 				srv.SetFault(tt.fault)
 				ex := send(t, srv, listAll, nil)
