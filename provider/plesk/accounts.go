@@ -26,7 +26,9 @@ const (
 	ExtraPlanGUID   = "plan_guid"   // the service plan's GUID; absent for a custom subscription
 )
 
-// Keys of provider.NewAccount.Extra that CreateAccount reads.
+// Keys of provider.NewAccount.Extra that CreateAccount reads, besides
+// ExtraOwnerLogin ("owner_login"), which names an existing customer or
+// reseller to own the subscription instead of finding one by e-mail.
 const (
 	// ExtraIPAddress is the address to host the subscription on; it
 	// overrides Config.IPAddress.
@@ -34,8 +36,6 @@ const (
 	// ExtraName is the personal name of a customer CreateAccount creates
 	// (default: the username).
 	ExtraName = "name"
-	// ExtraOwnerLogin (above) names an existing customer or reseller to
-	// own the subscription, instead of finding one by e-mail.
 )
 
 // Owner kinds in Extra[ExtraOwnerType].
