@@ -1,0 +1,485 @@
+// Package sqlstore is a billing store for the examples: a database/sql
+// implementation of sync.Store, sync.Notifier and sync.Journal on an
+// embedded SQLite database (modernc.org/sqlite, pure Go, no cgo), whose
+// tables follow WHMCS's own: tblclients, tblproducts, tblhosting,
+// tblservers and the custom field tables.
+//
+// One [DB] holds many servers; [DB.Server] returns the [Store] of one,
+// which is what the sync engine works on. Besides the billing rows, the
+// store keeps what the engine asks its caller to keep: the sync log
+// ([Store.Record]), the e-mails to send ([Store.Notify] queues them; the
+// password of a new-password e-mail is not stored, so plug in a real mailer
+// to deliver it) and the hysteresis history ([Store.SeenMissing],
+// [Store.SaveSeenMissing]).
+//
+// The store is safe for concurrent use: SQLite serialises writers, and
+// the pool holds one connection so that no call meets a locked database.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/accountsync/accountsync/provider"
+	acsync "github.com/accountsync/accountsync/sync"
+)
+
+const dateLayout = "2006-01-02"
+
+// DB is a WHMCS-shaped billing database.
+type DB struct {
+	db  *sql.DB
+	now func() time.Time
+}
+
+// Open opens (creating if needed) the SQLite database at path and its
+// tables.
+func Open(ctx context.Context, path string) (*DB, error) {
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlstore: open %s: create tables: %w", path, err)
+	}
+	return &DB{db: db, now: time.Now}, nil
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// SQL returns the underlying database, for reports and inspection.
+func (d *DB) SQL() *sql.DB { return d.db }
+
+// Server returns the store of the server with this name, adding it to
+// tblservers if it is new. keyField is the server type's
+// provider.Metadata.UniqueIdentifierField: for "customfield.<name>" the
+// store keeps each service's identifier in that product custom field, as
+// WHMCS does.
+func (d *DB) Server(ctx context.Context, name, typ, keyField string) (*Store, error) {
+	if name == "" {
+		return nil, errors.New("sqlstore: server: empty name")
+	}
+	if _, err := d.db.ExecContext(ctx,
+		`INSERT INTO tblservers (name, type) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET type = excluded.type`, name, typ); err != nil {
+		return nil, fmt.Errorf("sqlstore: server %q: %w", name, err)
+	}
+	var id int64
+	if err := d.db.QueryRowContext(ctx, `SELECT id FROM tblservers WHERE name = ?`, name).Scan(&id); err != nil {
+		return nil, fmt.Errorf("sqlstore: server %q: %w", name, err)
+	}
+	s := &Store{d: d, server: id, name: name, typ: typ}
+	if f, ok := strings.CutPrefix(keyField, "customfield."); ok && f != "" {
+		s.customField = f
+	}
+	return s, nil
+}
+
+// Store is one server's billing side. It implements sync.Store,
+// sync.Notifier and sync.Journal.
+type Store struct {
+	d           *DB
+	server      int64
+	name, typ   string
+	customField string
+}
+
+var (
+	_ acsync.Store    = (*Store)(nil)
+	_ acsync.Notifier = (*Store)(nil)
+	_ acsync.Journal  = (*Store)(nil)
+)
+
+func (s *Store) errorf(op string, err error) error {
+	return fmt.Errorf("sqlstore: server %q: %s: %w", s.name, op, err)
+}
+
+// Services returns every service of the server, in any status.
+func (s *Store) Services(ctx context.Context) ([]acsync.Service, error) {
+	rows, err := s.d.db.QueryContext(ctx, `
+		SELECT h.id, h.userid, c.email, h.packageid, p.configoption1, h.domain, h.username,
+		       COALESCE(v.value, ''), h.domainstatus, h.dedicatedip, h.regdate, h.nextduedate, h.billingcycle
+		FROM tblhosting h
+		JOIN tblclients c ON c.id = h.userid
+		JOIN tblproducts p ON p.id = h.packageid
+		LEFT JOIN tblcustomfields f ON f.type = 'product' AND f.relid = h.packageid AND f.fieldname = ?
+		LEFT JOIN tblcustomfieldsvalues v ON v.fieldid = f.id AND v.relid = h.id
+		WHERE h.server = ?
+		ORDER BY h.id`, s.customField, s.server)
+	if err != nil {
+		return nil, s.errorf("services", err)
+	}
+	defer rows.Close()
+	var out []acsync.Service
+	for rows.Next() {
+		var (
+			svc                      acsync.Service
+			id, client, product      int64
+			status, regdate, nextdue string
+		)
+		if err := rows.Scan(&id, &client, &svc.ClientEmail, &product, &svc.Package, &svc.Domain, &svc.Username,
+			&svc.UniqueIdentifier, &status, &svc.DedicatedIP, &regdate, &nextdue, &svc.BillingCycle); err != nil {
+			return nil, s.errorf("services", err)
+		}
+		svc.ID, svc.ClientID, svc.ProductID = itoa(id), itoa(client), itoa(product)
+		svc.Status = acsync.ServiceStatus(status)
+		if svc.RegDate, err = parseDate(regdate); err == nil {
+			svc.NextDueDate, err = parseDate(nextdue)
+		}
+		if err != nil {
+			return nil, s.errorf("services", fmt.Errorf("service %s: %w", svc.ID, err))
+		}
+		out = append(out, svc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errorf("services", err)
+	}
+	return out, nil
+}
+
+// FindClientByEmail returns the client's ID, or an error wrapping
+// provider.ErrNotFound.
+func (s *Store) FindClientByEmail(ctx context.Context, email string) (string, error) {
+	var id int64
+	err := s.d.db.QueryRowContext(ctx, `SELECT id FROM tblclients WHERE email = ? COLLATE NOCASE`, strings.TrimSpace(email)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", s.errorf("find client", fmt.Errorf("%q: %w", email, provider.ErrNotFound))
+	}
+	if err != nil {
+		return "", s.errorf("find client", err)
+	}
+	return itoa(id), nil
+}
+
+// CreateClient adds a client named after the account's username; an
+// existing e-mail address is an error wrapping provider.ErrExists.
+func (s *Store) CreateClient(ctx context.Context, c acsync.NewClient) (string, error) {
+	email := strings.TrimSpace(c.Email)
+	if email == "" {
+		return "", s.errorf("create client", errors.New("empty e-mail address"))
+	}
+	res, err := s.d.db.ExecContext(ctx,
+		`INSERT INTO tblclients (firstname, companyname, email, datecreated) VALUES (?, ?, ?, ?) ON CONFLICT (email) DO NOTHING`,
+		c.Account.Username, c.Account.Domain, email, s.d.now().Format(dateLayout))
+	if err != nil {
+		return "", s.errorf("create client", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return "", s.errorf("create client", fmt.Errorf("%q: %w", email, provider.ErrExists))
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return "", s.errorf("create client", err)
+	}
+	return itoa(id), nil
+}
+
+// CreateProduct returns the product for the package on this server type,
+// creating a hidden one named after the package when there is none. The
+// unique (servertype, configoption1) index makes a second call, even a
+// concurrent one, return the same product.
+func (s *Store) CreateProduct(ctx context.Context, p acsync.NewProduct) (string, error) {
+	if _, err := s.d.db.ExecContext(ctx,
+		`INSERT INTO tblproducts (name, servertype, configoption1, hidden) VALUES (?, ?, ?, 1) ON CONFLICT (servertype, configoption1) DO NOTHING`,
+		productName(p.Package), s.typ, p.Package); err != nil {
+		return "", s.errorf("create product", err)
+	}
+	var id int64
+	if err := s.d.db.QueryRowContext(ctx, `SELECT id FROM tblproducts WHERE servertype = ? AND configoption1 = ?`, s.typ, p.Package).Scan(&id); err != nil {
+		return "", s.errorf("create product", err)
+	}
+	return itoa(id), nil
+}
+
+func productName(pkg string) string {
+	if pkg == "" {
+		return "Imported (no package)"
+	}
+	return pkg
+}
+
+// CreateService adds the service to this server, with its custom field
+// identifier when the server type keys on one.
+func (s *Store) CreateService(ctx context.Context, svc acsync.Service) (string, error) {
+	tx, err := s.d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return "", s.errorf("create service", err)
+	}
+	defer tx.Rollback()
+	status := svc.Status
+	if status == "" {
+		status = acsync.Active
+	}
+	res, err := tx.ExecContext(ctx, `
+		INSERT INTO tblhosting (userid, packageid, server, regdate, domain, billingcycle, nextduedate, domainstatus, username, dedicatedip)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		svc.ClientID, svc.ProductID, s.server, formatDate(svc.RegDate), svc.Domain, svc.BillingCycle,
+		formatDate(svc.NextDueDate), string(status), svc.Username, svc.DedicatedIP)
+	if err != nil {
+		return "", s.errorf("create service", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return "", s.errorf("create service", err)
+	}
+	if err := s.setIdentifier(ctx, tx, svc.ProductID, id, svc.UniqueIdentifier); err != nil {
+		return "", s.errorf("create service", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return "", s.errorf("create service", err)
+	}
+	return itoa(id), nil
+}
+
+// setIdentifier writes the custom field value that holds the identifier.
+func (s *Store) setIdentifier(ctx context.Context, tx *sql.Tx, productID string, serviceID int64, value string) error {
+	if s.customField == "" {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO tblcustomfields (type, relid, fieldname) VALUES ('product', ?, ?) ON CONFLICT DO NOTHING`, productID, s.customField); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO tblcustomfieldsvalues (fieldid, relid, value)
+		SELECT id, ?, ? FROM tblcustomfields WHERE type = 'product' AND relid = ? AND fieldname = ?
+		ON CONFLICT (fieldid, relid) DO UPDATE SET value = excluded.value`,
+		serviceID, value, productID, s.customField)
+	return err
+}
+
+// UpdateService writes the changed fields.
+func (s *Store) UpdateService(ctx context.Context, svc acsync.Service, changes []acsync.Change) error {
+	id, err := strconv.ParseInt(svc.ID, 10, 64)
+	if err != nil {
+		return s.errorf("update service", fmt.Errorf("service ID %q: %w", svc.ID, provider.ErrNotFound))
+	}
+	tx, err := s.d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.errorf("update service", err)
+	}
+	defer tx.Rollback()
+	for _, c := range changes {
+		var col string
+		var val any
+		switch c.Field {
+		case acsync.FieldStatus:
+			col, val = "domainstatus", string(svc.Status)
+		case acsync.FieldPackage, acsync.FieldProductID:
+			col, val = "packageid", svc.ProductID
+		case acsync.FieldDomain:
+			col, val = "domain", svc.Domain
+		case acsync.FieldUsername:
+			col, val = "username", svc.Username
+		case acsync.FieldDedicatedIP:
+			col, val = "dedicatedip", svc.DedicatedIP
+		default:
+			return s.errorf("update service", fmt.Errorf("service %s: unknown field %q", svc.ID, c.Field))
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE tblhosting SET `+col+` = ? WHERE id = ? AND server = ?`, val, id, s.server)
+		if err != nil {
+			return s.errorf("update service", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return s.errorf("update service", fmt.Errorf("service %s: %w", svc.ID, provider.ErrNotFound))
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return s.errorf("update service", err)
+	}
+	return nil
+}
+
+// TerminateService marks the service Terminated; an ended service stays
+// as it is.
+func (s *Store) TerminateService(ctx context.Context, svc acsync.Service) error {
+	res, err := s.d.db.ExecContext(ctx,
+		`UPDATE tblhosting SET domainstatus = 'Terminated' WHERE id = ? AND server = ?`, svc.ID, s.server)
+	if err != nil {
+		return s.errorf("terminate service", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return s.errorf("terminate service", fmt.Errorf("service %s: %w", svc.ID, provider.ErrNotFound))
+	}
+	return nil
+}
+
+// Notify queues the e-mail in tblaccountsync_mail. The password of a
+// new-password e-mail is not stored.
+func (s *Store) Notify(ctx context.Context, n acsync.Notification) error {
+	_, err := s.d.db.ExecContext(ctx,
+		`INSERT INTO tblaccountsync_mail (date, server, kind, key, serviceid, clientid, email) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		s.d.now().UTC().Format(time.RFC3339), s.server, string(n.Kind), n.Key, n.ServiceID, n.ClientID, n.Email)
+	if err != nil {
+		return s.errorf("notify", err)
+	}
+	return nil
+}
+
+// Record appends the entry to the sync log.
+func (s *Store) Record(ctx context.Context, e acsync.Entry) error {
+	t := e.Time
+	if t.IsZero() {
+		t = s.d.now()
+	}
+	_, err := s.d.db.ExecContext(ctx,
+		`INSERT INTO tblaccountsync_log (date, server, kind, key, serviceid, outcome, message) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		t.UTC().Format(time.RFC3339Nano), s.server, string(e.Kind), e.Key, e.ServiceID, string(e.Outcome), e.Message)
+	if err != nil {
+		return s.errorf("record", err)
+	}
+	return nil
+}
+
+// Entries returns the sync log of this server since t, oldest first.
+func (s *Store) Entries(ctx context.Context, since time.Time) ([]acsync.Entry, error) {
+	rows, err := s.d.db.QueryContext(ctx,
+		`SELECT date, kind, key, serviceid, outcome, message FROM tblaccountsync_log WHERE server = ? AND date >= ? ORDER BY id`,
+		s.server, since.UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return nil, s.errorf("entries", err)
+	}
+	defer rows.Close()
+	var out []acsync.Entry
+	for rows.Next() {
+		var e acsync.Entry
+		var date, kind, outcome string
+		if err := rows.Scan(&date, &kind, &e.Key, &e.ServiceID, &outcome, &e.Message); err != nil {
+			return nil, s.errorf("entries", err)
+		}
+		e.Time, _ = time.Parse(time.RFC3339Nano, date)
+		e.Kind, e.Outcome = acsync.Kind(kind), acsync.Outcome(outcome)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// SeenMissing returns the hysteresis history to pass as
+// sync.Options.SeenMissing.
+func (s *Store) SeenMissing(ctx context.Context) (map[string]int, error) {
+	rows, err := s.d.db.QueryContext(ctx, `SELECT key, runs FROM tblaccountsync_seen WHERE server = ?`, s.server)
+	if err != nil {
+		return nil, s.errorf("seen missing", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, s.errorf("seen missing", err)
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}
+
+// SaveSeenMissing replaces the history with a plan's Plan.SeenMissing.
+func (s *Store) SaveSeenMissing(ctx context.Context, seen map[string]int) error {
+	tx, err := s.d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.errorf("save seen missing", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM tblaccountsync_seen WHERE server = ?`, s.server); err != nil {
+		return s.errorf("save seen missing", err)
+	}
+	for k, n := range seen {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tblaccountsync_seen (server, key, runs) VALUES (?, ?, ?)`, s.server, k, n); err != nil {
+			return s.errorf("save seen missing", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return s.errorf("save seen missing", err)
+	}
+	return nil
+}
+
+// Clients returns every client's ID by e-mail address, for
+// sync.Options.Clients.
+func (s *Store) Clients(ctx context.Context) (map[string]string, error) {
+	return s.pairs(ctx, "clients", `SELECT lower(email), id FROM tblclients`)
+}
+
+// Products returns the product ID of each package of this server's type,
+// for sync.Options.Products.
+func (s *Store) Products(ctx context.Context) (map[string]string, error) {
+	return s.pairs(ctx, "products", `SELECT configoption1, id FROM tblproducts WHERE servertype = ?`, s.typ)
+}
+
+func (s *Store) pairs(ctx context.Context, op, query string, args ...any) (map[string]string, error) {
+	rows, err := s.d.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, s.errorf(op, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k string
+		var id int64
+		if err := rows.Scan(&k, &id); err != nil {
+			return nil, s.errorf(op, err)
+		}
+		out[k] = itoa(id)
+	}
+	return out, rows.Err()
+}
+
+// Mail is one queued e-mail.
+type Mail struct {
+	Kind      acsync.NotificationKind
+	Key       string
+	ServiceID string
+	Email     string
+}
+
+// Mails returns the e-mails queued for this server, oldest first.
+func (s *Store) Mails(ctx context.Context) ([]Mail, error) {
+	rows, err := s.d.db.QueryContext(ctx, `SELECT kind, key, serviceid, email FROM tblaccountsync_mail WHERE server = ? ORDER BY id`, s.server)
+	if err != nil {
+		return nil, s.errorf("mails", err)
+	}
+	defer rows.Close()
+	var out []Mail
+	for rows.Next() {
+		var m Mail
+		var kind string
+		if err := rows.Scan(&kind, &m.Key, &m.ServiceID, &m.Email); err != nil {
+			return nil, s.errorf("mails", err)
+		}
+		m.Kind = acsync.NotificationKind(kind)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func formatDate(t time.Time) string {
+	if t.IsZero() {
+		return "0000-00-00"
+	}
+	return t.Format(dateLayout)
+}
+
+// parseDate reads a WHMCS date; MySQL's zero date is the zero time.
+func parseDate(s string) (time.Time, error) {
+	if s == "" || s == "0000-00-00" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(dateLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("malformed date %q", s)
+	}
+	return t, nil
+}
