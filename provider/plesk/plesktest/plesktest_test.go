@@ -227,6 +227,25 @@ func TestState(t *testing.T) {
 		assert.Equal(t, "1019", add("x.example", "1", "1bad user", "Unlimited").ErrCode, "the system user is invalid")
 		assert.Equal(t, "ok", add("x.example", "1", "x1", "Unlimited").status.Status)
 	})
+	t.Run("customer add refuses taken logins and bad values", func(t *testing.T) {
+		srv := plesktest.NewServer(t, seed()...)
+		add := func(login, email, status string) result {
+			ex := send(t, srv, `<packet><customer><add><gen_info><pname>P</pname><login>`+login+`</login><passwd>Pw-123456</passwd><status>`+status+`</status><email>`+email+`</email></gen_info></add></customer></packet>`, nil)
+			require.Len(t, ex.packet.Results, 1, "%s", ex.body)
+			return ex.packet.Results[0]
+		}
+		assert.Equal(t, "1007", add("admin", "a@example.org", "0").ErrCode, "the administrator's login is taken")
+		assert.Equal(t, "1007", add("ALPHAFTP", "a@example.org", "0").ErrCode, "logins are case-insensitive")
+		assert.Equal(t, "1019", add("newcust", "not an address", "0").ErrCode)
+		assert.Equal(t, "1019", add("newcust", "a@example.org", "32").ErrCode, "only 0 and 16 can be set")
+		ok := add("newcust", "o'brien&amp;co@example.org", "16")
+		assert.Equal(t, "ok", ok.status.Status)
+		ex := send(t, srv, `<packet><customer><get><filter><id>`+ok.ID+`</id><login>ghost</login></filter><dataset><gen_info/></dataset></get></customer></packet>`, nil)
+		require.Len(t, ex.packet.Results, 2)
+		assert.Equal(t, "o'brien&co@example.org", ex.packet.Results[0].Email)
+		assert.Equal(t, "1013", ex.packet.Results[1].ErrCode)
+		assert.Equal(t, "ghost", ex.packet.Results[1].FilterID)
+	})
 	t.Run("customers, resellers and plans are listed by their own operators", func(t *testing.T) {
 		srv := plesktest.NewServer(t, seed()...)
 		ex := send(t, srv, `<packet><customer><get><filter/><dataset><gen_info/></dataset></get></customer></packet>`, nil)
