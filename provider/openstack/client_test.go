@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/accountsync/accountsync/provider"
 	"github.com/accountsync/accountsync/provider/openstack"
@@ -214,7 +215,7 @@ func TestACancelledCallDoesNotAbandonOthersWaitingForAToken(t *testing.T) {
 		select {
 		case err := <-leader:
 			t.Fatalf("the first call returned early: %v", err)
-		default:
+		case <-time.After(time.Millisecond):
 		}
 	}
 	follower := make(chan error, 1)
@@ -222,6 +223,9 @@ func TestACancelledCallDoesNotAbandonOthersWaitingForAToken(t *testing.T) {
 		_, err := c.ListAccounts(t.Context())
 		follower <- err
 	}()
+	// Give the second call time to queue behind the first authentication;
+	// it must succeed whether or not it got there first.
+	time.Sleep(50 * time.Millisecond)
 	cancel()
 	if err := <-leader; !errors.Is(err, context.Canceled) {
 		t.Fatalf("the cancelled call returned %v, want context.Canceled", err)
