@@ -51,10 +51,11 @@ func invalid(w http.ResponseWriter, field, msg string) {
 	})
 }
 
-// page writes one page of a list in Laravel's envelope.
-func (s *Server) page(w http.ResponseWriter, r *http.Request, path string, items []any, f Fault) {
+// page writes one page of a list of n items in Laravel's envelope;
+// render(i) renders item i, and is called only for the page's items.
+func (s *Server) page(w http.ResponseWriter, r *http.Request, path string, n int, render func(i int) any, f Fault) {
 	size := s.opts.PageSize
-	last := max(1, (len(items)+size-1)/size)
+	last := max(1, (n+size-1)/size)
 	p, err := strconv.Atoi(r.URL.Query().Get("page"))
 	if err != nil || p < 1 {
 		p = 1
@@ -62,19 +63,23 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, path string, items
 	if f == FaultPageLoop {
 		p, last = 1, max(last, 2)
 	}
-	from, to := min((p-1)*size, len(items)), min(p*size, len(items))
+	from, to := min((p-1)*size, n), min(p*size, n)
+	items := make([]any, 0, to-from)
+	for i := from; i < to; i++ {
+		items = append(items, render(i))
+	}
 	var next any
 	if p < last {
 		next = path + "?page=" + strconv.Itoa(p+1)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"data": items[from:to],
+		"data": items,
 		"links": map[string]any{
 			"first": path + "?page=1", "last": path + "?page=" + strconv.Itoa(last), "prev": nil, "next": next,
 		},
 		"meta": map[string]any{
 			"current_page": p, "from": from + 1, "last_page": last, "path": path,
-			"per_page": size, "to": to, "total": len(items),
+			"per_page": size, "to": to, "total": n,
 		},
 	})
 }
@@ -125,12 +130,10 @@ func (s *Server) v2Server(v *vserver, malformed bool) map[string]any {
 
 func (s *Server) v2ListServers(w http.ResponseWriter, r *http.Request, f Fault) {
 	s.mu.Lock()
-	items := make([]any, 0, len(s.servers))
-	for i, v := range s.servers {
-		items = append(items, s.v2Server(v, f == FaultMalformed && i == 0))
-	}
-	s.mu.Unlock()
-	s.page(w, r, "/api/v1/servers", items, f)
+	defer s.mu.Unlock()
+	s.page(w, r, "/api/v1/servers", len(s.servers), func(i int) any {
+		return s.v2Server(s.servers[i], f == FaultMalformed && i == 0)
+	}, f)
 }
 
 func (s *Server) lookup(r *http.Request) *vserver {
@@ -193,15 +196,14 @@ func (s *Server) v2Suspend(suspend bool) v2Handler {
 
 func (s *Server) v2ListPlans(w http.ResponseWriter, r *http.Request, f Fault) {
 	s.mu.Lock()
-	items := make([]any, 0, len(s.plans))
-	for _, p := range s.plans {
-		items = append(items, map[string]any{
+	defer s.mu.Unlock()
+	s.page(w, r, "/api/v1/plans", len(s.plans), func(i int) any {
+		p := s.plans[i]
+		return map[string]any{
 			"id": p.id, "name": p.name, "params": map[string]any{"disk": 10 * p.id, "ram": 1073741824 * p.id, "vcpu": p.id},
 			"is_default": p.id == 1, "is_visible": true,
-		})
-	}
-	s.mu.Unlock()
-	s.page(w, r, "/api/v1/plans", items, f)
+		}
+	}, f)
 }
 
 func (s *Server) v2User(c *client) map[string]any {
@@ -212,17 +214,14 @@ func (s *Server) v2User(c *client) map[string]any {
 func (s *Server) v2ListUsers(w http.ResponseWriter, r *http.Request, f Fault) {
 	search := strings.ToLower(r.URL.Query().Get("filter[search]"))
 	s.mu.Lock()
-	var items []any
+	defer s.mu.Unlock()
+	var match []*client
 	for _, c := range s.clients {
 		if search == "" || strings.Contains(strings.ToLower(c.email), search) {
-			items = append(items, s.v2User(c))
+			match = append(match, c)
 		}
 	}
-	s.mu.Unlock()
-	if items == nil {
-		items = []any{}
-	}
-	s.page(w, r, "/api/v1/users", items, f)
+	s.page(w, r, "/api/v1/users", len(match), func(i int) any { return s.v2User(match[i]) }, f)
 }
 
 func (s *Server) v2CreateUser(w http.ResponseWriter, r *http.Request, f Fault) {
