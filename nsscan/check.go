@@ -299,7 +299,7 @@ func (c *Checker) dnsFailed(ctx context.Context, r *Result, x *expectation, d st
 		if se.ctxErr != nil {
 			dnsDetail = "The check of " + r.Domain + " was cancelled or ran out of time before the registry answered; run it again."
 		} else {
-			dnsDetail = fmt.Sprintf("No server of the %s registry answered within %s (%d tried); try again later, and check this host's DNS connectivity if it keeps happening.",
+			dnsDetail = fmt.Sprintf("No server of the %s registry answered within %s (%d queries); try again later, and check this host's DNS connectivity if it keeps happening.",
 				display(se.zone), c.timeout, len(se.reasons))
 		}
 	case CategoryRateLimited:

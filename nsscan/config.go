@@ -58,11 +58,12 @@ type Config struct {
 	// Timeout bounds one query to one server (UDP, or the TCP retry after a
 	// truncated answer). Zero means DefaultTimeout (2s).
 	Timeout time.Duration
-	// Attempts is how many different servers of a zone are asked one
-	// question before giving up (SERVFAIL, REFUSED, timeouts and broken
-	// answers move on to the next server). A negative verdict is then
-	// confirmed by one more server, tried up to Attempts times. Zero means
-	// DefaultAttempts (3).
+	// Attempts is how many queries one question may take before giving up.
+	// Each server of the zone is asked in turn (SERVFAIL, REFUSED, timeouts
+	// and broken answers move on to the next); when the zone has fewer
+	// servers than Attempts, those that only timed out are asked again. A
+	// negative verdict is then confirmed by another server of the zone
+	// within the same budget. Zero means DefaultAttempts (3).
 	Attempts int
 	// Concurrency is the number of domains CheckAll checks at once. Zero
 	// means DefaultConcurrency (64).
@@ -98,7 +99,7 @@ type Checker struct {
 	log         *slog.Logger
 
 	zones   zoneCache
-	socks   sockPool
+	udp     udpTransport
 	limMu   sync.Mutex
 	limiter map[netip.AddrPort]*rate.Limiter
 
@@ -182,7 +183,7 @@ func New(cfg Config) (*Checker, error) {
 		c.rdap = rc
 	}
 	c.zones.init(c.roots)
-	c.socks.init(c.concurrency)
+	c.udp.c = c
 	return c, nil
 }
 

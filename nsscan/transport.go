@@ -2,9 +2,7 @@ package nsscan
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -26,63 +24,6 @@ var (
 	errLimited = errors.New("per-server rate limit would pass the deadline")
 )
 
-// sockPool keeps unconnected UDP sockets for reuse across servers: a
-// socket per query costs a system call pair and more than halves throughput.
-// A late answer to an earlier query arriving on a reused socket is
-// discarded by its ID and source address.
-type sockPool struct {
-	ch chan *udpSock
-}
-
-type udpSock struct {
-	conn *net.UDPConn
-	in   []byte // read buffer
-	out  []byte // pack buffer
-}
-
-func (p *sockPool) init(n int) { p.ch = make(chan *udpSock, n+16) }
-
-func (p *sockPool) get() (*udpSock, error) {
-	select {
-	case s := <-p.ch:
-		return s, nil
-	default:
-	}
-	conn, err := net.ListenUDP("udp", nil)
-	if err != nil {
-		return nil, err
-	}
-	return &udpSock{conn: conn, in: make([]byte, 4096), out: make([]byte, 0, 512)}, nil
-}
-
-func (p *sockPool) put(s *udpSock) {
-	select {
-	case p.ch <- s:
-	default:
-		s.conn.Close()
-	}
-}
-
-// close closes the idle sockets.
-func (p *sockPool) close() {
-	for {
-		select {
-		case s := <-p.ch:
-			s.conn.Close()
-		default:
-			return
-		}
-	}
-}
-
-// Close releases the Checker's idle sockets. Checks still running keep
-// working and close their sockets when done; a Checker may be used after
-// Close, at the cost of new sockets.
-func (c *Checker) Close() error {
-	c.socks.close()
-	return nil
-}
-
 // newQuery builds a non-recursive query with EDNS0 and a random ID.
 func newQuery(qname string, qtype uint16) *dns.Msg {
 	m := &dns.Msg{}
@@ -101,8 +42,7 @@ func (c *Checker) exchange(ctx context.Context, srv server, qname string, qtype 
 	if err := c.wait(ctx, srv.addr); err != nil {
 		return nil, 0, "", err
 	}
-	q := newQuery(qname, qtype)
-	resp, err := c.exchangeUDP(ctx, srv.addr, q)
+	resp, err := c.udp.exchange(ctx, srv.addr, qname, qtype)
 	if err != nil {
 		return nil, 1, "udp", err
 	}
@@ -116,7 +56,7 @@ func (c *Checker) exchange(ctx context.Context, srv server, qname string, qtype 
 		return nil, 1, "udp", err
 	}
 	c.stats.tcp.Add(1)
-	resp, err = c.exchangeTCP(ctx, srv.addr, q)
+	resp, err = c.exchangeTCP(ctx, srv.addr, newQuery(qname, qtype))
 	return resp, 2, "tcp", err
 }
 
@@ -147,73 +87,6 @@ func (c *Checker) wait(ctx context.Context, ap netip.AddrPort) error {
 	case <-ctx.Done():
 		r.Cancel()
 		return ctx.Err()
-	}
-}
-
-func (c *Checker) exchangeUDP(ctx context.Context, ap netip.AddrPort, q *dns.Msg) (*dns.Msg, error) {
-	s, err := c.socks.get()
-	if err != nil {
-		return nil, fmt.Errorf("udp socket: %w", err)
-	}
-	reuse := true
-	defer func() {
-		if reuse {
-			c.socks.put(s)
-		} else {
-			s.conn.Close()
-		}
-	}()
-	wire, err := q.PackBuffer(s.out[:0])
-	if err != nil {
-		return nil, fmt.Errorf("pack query: %w", err)
-	}
-	deadline := time.Now().Add(c.timeout)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
-		deadline = dl
-	}
-	if err := s.conn.SetDeadline(deadline); err != nil {
-		reuse = false
-		return nil, err
-	}
-	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, func() { s.conn.SetReadDeadline(time.Unix(1, 0)) })
-		defer func() {
-			if !stop() {
-				// The cancel hook ran or is running: the socket's deadline
-				// belongs to us no more, so do not hand it to another query.
-				reuse = false
-			}
-		}()
-	}
-	c.stats.queries.Add(1)
-	if _, err := s.conn.WriteToUDPAddrPort(wire, ap); err != nil {
-		reuse = false
-		return nil, err
-	}
-	for {
-		n, from, err := s.conn.ReadFromUDPAddrPort(s.in)
-		if err != nil {
-			if cerr := ctx.Err(); cerr != nil {
-				return nil, cerr
-			}
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				c.stats.timeouts.Add(1)
-				return nil, errTimeout
-			}
-			reuse = false
-			return nil, err
-		}
-		// Not from the server asked, or a late answer to an earlier
-		// query on this socket: keep waiting for ours.
-		if netip.AddrPortFrom(from.Addr().Unmap(), from.Port()) != ap || n < 12 ||
-			binary.BigEndian.Uint16(s.in[:2]) != q.Id || s.in[2]&0x80 == 0 {
-			continue
-		}
-		resp := &dns.Msg{}
-		if err := resp.Unpack(s.in[:n]); err != nil {
-			return nil, fmt.Errorf("malformed answer: %w", err)
-		}
-		return resp, nil
 	}
 }
 
@@ -251,4 +124,12 @@ func (c *Checker) ctxOrTimeout(ctx context.Context) error {
 	}
 	c.stats.timeouts.Add(1)
 	return errTimeout
+}
+
+// Close closes the Checker's sockets and stops their reader goroutines;
+// queries in flight fail. A Checker used after Close opens new sockets.
+// Call it when a run is over.
+func (c *Checker) Close() error {
+	c.udp.close()
+	return nil
 }

@@ -147,48 +147,62 @@ func order(servers []server, key string) []server {
 }
 
 // ask puts one question to the servers of zone apex, one after another,
-// until one gives a usable answer or attempts servers were of no use.
-// Servers in skip are passed over. It returns the reply, the number of
-// queries sent, and a *stepError when no server helped.
+// until one gives a usable answer or attempts queries were of no use. The
+// first round asks each server once; when servers remain in the budget, the
+// ones that merely timed out (a lost packet) are asked again, so a zone with
+// one server gets attempts tries, while a server that answered SERVFAIL,
+// REFUSED or nonsense is not asked twice. Servers in skip are passed over.
+// It returns the reply, the number of queries sent, and a *stepError when
+// no server helped.
 func (c *Checker) ask(ctx context.Context, apex string, servers []server, qname string, qtype uint16, skip map[netip.AddrPort]bool) (reply, int, error) {
 	queries := 0
 	fail := &stepError{zone: apex}
-	tried := 0
+	var candidates []server
 	for _, srv := range order(servers, qname) {
-		if skip[srv.addr] {
-			continue
+		if !skip[srv.addr] {
+			candidates = append(candidates, srv)
 		}
-		if tried == c.attempts {
-			break
-		}
-		tried++
-		resp, n, transport, err := c.exchange(ctx, srv, qname, qtype)
-		queries += n
-		if err != nil {
-			switch {
-			case errors.Is(err, errLimited):
-				fail.limited = true
-				return reply{}, queries, fail
-			case ctx.Err() != nil:
-				fail.ctxErr = ctx.Err()
-				return reply{}, queries, fail
-			case errors.Is(err, errTimeout):
-				fail.timeouts++
-				fail.reasons = append(fail.reasons, srv.String()+": no answer within "+c.timeout.String())
-			default:
-				fail.reasons = append(fail.reasons, srv.String()+": "+err.Error())
+	}
+	dead := make([]bool, len(candidates))
+	tried := 0
+	for lap := true; lap && tried < c.attempts; {
+		lap = false
+		for i, srv := range candidates {
+			if dead[i] || tried == c.attempts {
+				continue
 			}
-			c.log.LogAttrs(ctx, slog.LevelDebug, "nsscan: server failed", slog.String("server", srv.String()), slog.String("qname", qname), slog.String("error", err.Error()))
-			continue
+			lap = true
+			tried++
+			resp, n, transport, err := c.exchange(ctx, srv, qname, qtype)
+			queries += n
+			if err != nil {
+				switch {
+				case errors.Is(err, errLimited):
+					fail.limited = true
+					return reply{}, queries, fail
+				case ctx.Err() != nil:
+					fail.ctxErr = ctx.Err()
+					return reply{}, queries, fail
+				case errors.Is(err, errTimeout):
+					fail.timeouts++
+					fail.reasons = append(fail.reasons, srv.String()+": no answer within "+c.timeout.String())
+				default:
+					dead[i] = true
+					fail.reasons = append(fail.reasons, srv.String()+": "+err.Error())
+				}
+				c.log.LogAttrs(ctx, slog.LevelDebug, "nsscan: server failed", slog.String("server", srv.String()), slog.String("qname", qname), slog.String("error", err.Error()))
+				continue
+			}
+			r, why := classify(resp, apex, qname, qtype)
+			if why != "" {
+				dead[i] = true
+				fail.reasons = append(fail.reasons, srv.String()+": "+why)
+				c.log.LogAttrs(ctx, slog.LevelDebug, "nsscan: unusable answer", slog.String("server", srv.String()), slog.String("qname", qname), slog.String("reason", why))
+				continue
+			}
+			r.server, r.transport = srv, transport
+			return r, queries, nil
 		}
-		r, why := classify(resp, apex, qname, qtype)
-		if why != "" {
-			fail.reasons = append(fail.reasons, srv.String()+": "+why)
-			c.log.LogAttrs(ctx, slog.LevelDebug, "nsscan: unusable answer", slog.String("server", srv.String()), slog.String("qname", qname), slog.String("reason", why))
-			continue
-		}
-		r.server, r.transport = srv, transport
-		return r, queries, nil
 	}
 	if tried == 0 {
 		fail.reasons = append(fail.reasons, "no server left to ask")
