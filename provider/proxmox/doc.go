@@ -119,6 +119,9 @@
 // Proxmox VE puts its error text in the HTTP reason phrase ("500
 // Configuration file 'nodes/pve1/qemu-server/123.conf' does not exist")
 // with a body of {"data":null}; a 400 adds {"errors":{"param":"message"}}.
+// A reverse proxy in front of pveproxy must pass the status line through
+// unchanged (net/http's ReverseProxy does not), or those messages, and the
+// sentinels read from them, are lost.
 // Errors are *provider.APIError with Type "proxmox", the operation, the
 // status, the reason phrase and the parameter messages as Message, and a
 // redacted body excerpt. 401 and 403 match provider.ErrUnauthorized, 429
