@@ -284,3 +284,33 @@ func TestFromServerWithAnApplicationCredential(t *testing.T) {
 		t.Fatalf("ListAccounts = %d accounts, %v", len(accts), err)
 	}
 }
+
+func TestConcurrentCallsShareARefusedAuthentication(t *testing.T) {
+	srv := openstacktest.New(openstacktest.Options{Accounts: seed, SlowDelay: 200 * time.Millisecond})
+	t.Cleanup(srv.Close)
+	cfg := testConfig(srv)
+	cfg.Password = "Wr0ng-Passw0rd!"
+	c := newClient(t, cfg)
+	srv.FailNext(openstacktest.FaultSlow, 1) // hold the first authentication so the others queue
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			_, errs[i] = c.ListPackages(ctx)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		var ae *provider.APIError
+		if !errors.Is(err, provider.ErrUnauthorized) || !errors.As(err, &ae) || ae.Op != "list packages: authenticate" {
+			t.Errorf("call %d: %v, want ErrUnauthorized from list packages: authenticate", i, err)
+		}
+	}
+	if got := srv.Calls(openstacktest.FuncAuth); got >= len(errs) {
+		t.Errorf("%d authentications for %d concurrent calls; they should share one", got, len(errs))
+	}
+}
