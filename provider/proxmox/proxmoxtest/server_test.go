@@ -1,0 +1,98 @@
+package proxmoxtest_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/accountsync/accountsync/provider"
+	"github.com/accountsync/accountsync/provider/proxmox/proxmoxtest"
+)
+
+// call sends one request with the fake's API token and returns the status
+// line and the body.
+func call(t *testing.T, srv *proxmoxtest.Server, method, path string, form url.Values) (string, string) {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, srv.URL+"/api2/json"+path, body)
+	req.Header.Set("Authorization", "PVEAPIToken="+proxmoxtest.TokenID+"="+proxmoxtest.Token)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.Status, string(b)
+}
+
+func TestFakeSpeaksTheWireFormat(t *testing.T) {
+	srv := proxmoxtest.NewServer(t, provider.Account{UniqueIdentifier: "105", Domain: "web105.example.com", Status: provider.StatusActive})
+
+	t.Run("errors travel in the reason phrase with a null data body", func(t *testing.T) {
+		status, body := call(t, srv, http.MethodGet, "/nodes/pve1/qemu/999/config", nil)
+		if status != "500 Configuration file 'nodes/pve1/qemu-server/999.conf' does not exist" || body != `{"data":null}` {
+			t.Errorf("got %q %s", status, body)
+		}
+	})
+	t.Run("an invalid tag is a 400 with the parameter's message", func(t *testing.T) {
+		status, body := call(t, srv, http.MethodPut, "/nodes/pve1/qemu/105/config", url.Values{"tags": {"owner-a@b.example"}})
+		if status != "400 Parameter verification failed." || !strings.Contains(body, `"errors":{"tags":`) {
+			t.Errorf("got %q %s", status, body)
+		}
+	})
+	t.Run("a call without credentials is 401 No ticket", func(t *testing.T) {
+		resp, err := http.Get(srv.URL + "/api2/json/cluster/resources")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.Status != "401 No ticket" {
+			t.Errorf("got %q", resp.Status)
+		}
+	})
+	t.Run("an unknown call is 501 naming the method", func(t *testing.T) {
+		if status, _ := call(t, srv, http.MethodGet, "/nodes/pve1/storage", nil); status != "501 Method 'GET /nodes/pve1/storage' not implemented" {
+			t.Errorf("got %q", status)
+		}
+	})
+	t.Run("a task runs for one poll, then stops with its effect", func(t *testing.T) {
+		_, body := call(t, srv, http.MethodPost, "/nodes/pve1/qemu/105/status/stop", url.Values{})
+		var upid struct{ Data string }
+		json.Unmarshal([]byte(body), &upid)
+		if !strings.HasPrefix(upid.Data, "UPID:pve1:") || !strings.Contains(upid.Data, ":qmstop:105:"+proxmoxtest.TokenID+":") {
+			t.Fatalf("UPID %q", upid.Data)
+		}
+		var states []string
+		for range 2 {
+			_, body := call(t, srv, http.MethodGet, "/nodes/pve1/tasks/"+url.PathEscape(upid.Data)+"/status", nil)
+			var st struct{ Data struct{ Status, Exitstatus string } }
+			json.Unmarshal([]byte(body), &st)
+			states = append(states, st.Data.Status+"/"+st.Data.Exitstatus)
+		}
+		if got := strings.Join(states, ","); got != "running/,stopped/OK" {
+			t.Errorf("task states %s, want running/,stopped/OK", got)
+		}
+		if a := srv.Accounts(); len(a) != 1 || a[0].Extra["status"] != "stopped" {
+			t.Errorf("after the task: %+v", a)
+		}
+	})
+	t.Run("a node that is down answers 595 and lists its guests as unknown", func(t *testing.T) {
+		srv.SetNodeDown("pve1", true)
+		defer srv.SetNodeDown("pve1", false)
+		if status, _ := call(t, srv, http.MethodGet, "/nodes/pve1/qemu/105/config", nil); status != "595 No route to host" {
+			t.Errorf("got %q", status)
+		}
+		if _, body := call(t, srv, http.MethodGet, "/cluster/resources?type=vm", nil); !strings.Contains(body, `"vmid":105,"name":"web105.example.com","node":"pve1","status":"unknown"`) {
+			t.Errorf("resources %s", body)
+		}
+	})
+}
