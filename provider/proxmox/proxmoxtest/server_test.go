@@ -74,7 +74,9 @@ func TestFakeSpeaksTheWireFormat(t *testing.T) {
 		var states []string
 		for range 2 {
 			_, body := call(t, srv, http.MethodGet, "/nodes/pve1/tasks/"+url.PathEscape(upid.Data)+"/status", nil)
-			var st struct{ Data struct{ Status, Exitstatus string } }
+			var st struct {
+				Data struct{ Status, Exitstatus string }
+			}
 			json.Unmarshal([]byte(body), &st)
 			states = append(states, st.Data.Status+"/"+st.Data.Exitstatus)
 		}
