@@ -64,7 +64,7 @@ func TestPanelErrors(t *testing.T) {
 		{name: "JSON cut short is an undecodable response", version: 1, status: 200, ctype: "application/json",
 			body: `{"status":"success","statusmsg":"","nodes":"1,`, call: list, inMessage: "undecodable", statusCode: 200},
 		{name: "XML that does not parse is an undecodable response", version: 1, status: 200, ctype: "text/html",
-			body: `<status>success</status><nodes>1,2</node>`, call: list, inMessage: "undecodable", statusCode: 200},
+			body: `<status>success</status><nodes>1,2</nodes`, call: list, inMessage: "undecodable", statusCode: 200},
 		{name: "an unknown status is an error naming it", version: 1, status: 200, ctype: "application/json",
 			body: `{"status":"pending","statusmsg":""}`, call: list, inMessage: `unexpected status "pending"`},
 		{name: "a text line that is not an API answer is an error", version: 1, status: 200, ctype: "text/plain",

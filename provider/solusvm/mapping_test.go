@@ -126,10 +126,10 @@ func TestMappingV1(t *testing.T) {
 			extra: map[string]string{"node_id": "7", "template": "almalinux-9-x86_64"},
 		},
 		{
-			name:  "an OpenVZ container from a rooted XML document with a declaration is read",
+			name:  "an OpenVZ container from a rooted XML document with a declaration is read, unescaped & and entities included",
 			id:    "55",
 			want:  `{"email":"carol@example.net","username":"vmuser4","domain":"ct55.example.net","uniqueIdentifier":"55","product":"","primaryip":"198.51.100.5","created":"","status":"Active"}`,
-			extra: map[string]string{"type": "openvz", "node_id": "9", "virt_id": "155", "node": "ovz-node-9"},
+			extra: map[string]string{"type": "openvz", "node_id": "9", "virt_id": "155", "node": "R&D node\u00a09"},
 		},
 	})
 }

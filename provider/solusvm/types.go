@@ -182,8 +182,13 @@ func decodeV1XML(b []byte) (*v1Reply, error) {
 	wrapped = append(wrapped, "<solusvm>"...)
 	wrapped = append(wrapped, b...)
 	wrapped = append(wrapped, "</solusvm>"...)
+	// SolusVM builds its XML by concatenation and does not always escape
+	// values: a bare "&" in a hostname, or an HTML entity, is read as text.
+	d := xml.NewDecoder(bytes.NewReader(wrapped))
+	d.Strict = false
+	d.Entity = xml.HTMLEntity
 	var r v1Reply
-	if err := xml.Unmarshal(wrapped, &r); err != nil {
+	if err := d.Decode(&r); err != nil {
 		return nil, fmt.Errorf("decode XML: %w", err)
 	}
 	return &r, nil
