@@ -30,7 +30,8 @@
 // listing lacks. Answers are requested as JSON (rdtype=json), in which
 // every number is a string; XML is read as well, since older masters and
 // some actions answer with XML fragments that have no root element, or
-// with rooted documents that start with an XML declaration. A list that
+// with rooted documents that start with an XML declaration; a value the
+// master left unescaped (a bare "&") is read as text. A list that
 // holds one item may come as an object rather than a list, and is read
 // either way.
 //
