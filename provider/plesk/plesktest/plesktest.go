@@ -36,7 +36,8 @@ const (
 // Fault is a failure the fake injects; see [Server.SetFault].
 type Fault int
 
-// The faults. All but FaultSlow and FaultMalformed replace the answer.
+// The faults. FaultSlow, FaultTruncated, FaultMalformed and
+// FaultResultError alter the real answer; the others replace it.
 const (
 	// FaultNone answers normally.
 	FaultNone Fault = iota
