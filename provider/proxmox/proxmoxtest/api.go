@@ -36,9 +36,13 @@ func (s *Server) routes() {
 }
 
 // privileges are what the fake's credentials hold, propagated.
-var privileges = []string{
-	"Datastore.AllocateSpace", "Datastore.Audit", "Pool.Audit", "Sys.Audit", "VM.Allocate", "VM.Audit",
-	"VM.Clone", "VM.Config.Cloudinit", "VM.Config.Options", "VM.PowerMgmt",
+func privileges() map[string]int {
+	privs := map[string]int{}
+	for _, p := range []string{"Datastore.AllocateSpace", "Datastore.Audit", "Pool.Audit", "Sys.Audit", "VM.Allocate",
+		"VM.Audit", "VM.Clone", "VM.Config.Cloudinit", "VM.Config.Options", "VM.PowerMgmt"} {
+		privs[p] = 1
+	}
+	return privs
 }
 
 // permissions answers GET /access/permissions: the caller's effective
@@ -48,10 +52,7 @@ func (s *Server) permissions(w http.ResponseWriter, r *http.Request) {
 		writeData(w, map[string]any{})
 		return
 	}
-	privs := map[string]int{}
-	for _, p := range privileges {
-		privs[p] = 1
-	}
+	privs := privileges()
 	if path := r.Form.Get("path"); path != "" {
 		writeData(w, map[string]any{path: privs})
 		return
@@ -219,15 +220,20 @@ func (s *Server) nodeOK(w http.ResponseWriter, node string) bool {
 	return true
 }
 
-// numericKeys are config keys the API returns as numbers.
-var numericKeys = map[string]bool{"memory": true, "cores": true, "sockets": true, "template": true, "onboot": true,
-	"swap": true, "balloon": true, "vcpus": true, "cpuunits": true, "unprivileged": true}
+// numericKey reports the config keys the API returns as numbers.
+func numericKey(k string) bool {
+	switch k {
+	case "memory", "cores", "sockets", "template", "onboot", "swap", "balloon", "vcpus", "cpuunits", "unprivileged":
+		return true
+	}
+	return false
+}
 
 // getConfig answers GET .../config.
 func (s *Server) getConfig(w http.ResponseWriter, r *http.Request, v *vm) {
 	out := make(map[string]any, len(v.config)+2)
 	for k, val := range v.config {
-		if n, err := strconv.Atoi(val); err == nil && numericKeys[k] {
+		if n, err := strconv.Atoi(val); err == nil && numericKey(k) {
 			out[k] = n
 			continue
 		}
