@@ -14,7 +14,7 @@ import (
 // SolusVM 1: node-idlist for each virtualization type, client-list once,
 // node-virtualservers for each node, then vserver-infoall for each server
 // (its state and addresses), Concurrency calls at a time. A listing of N
-// servers on M nodes makes N + M + len(VirtTypes) + 1 calls. A node or
+// servers on M nodes makes N + M + len(Config.VirtTypes) + 1 calls. A node or
 // server call that fails fails the listing.
 //
 // SolusVM 2: GET /servers?page=1, 2, ... to the last page.
