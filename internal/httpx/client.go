@@ -274,7 +274,14 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 // readBody reads and closes the body, within the size cap.
 func (c *Client) readBody(resp *http.Response) ([]byte, error) {
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	// Sizing the buffer from Content-Length spares a big listing the
+	// repeated growth of io.ReadAll; the cap still bounds what is read.
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= c.maxBody {
+		buf.Grow(int(n) + 1)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, c.maxBody+1))
+	b := buf.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("read response body: %w", err)
 	}
