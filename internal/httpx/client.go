@@ -383,6 +383,9 @@ func buildTransport(cfg Config) (http.RoundTripper, error) {
 		}
 		return base, nil
 	}
+	// The default keeps two idle connections per host; panels read with
+	// several calls at once, and each new connection costs a handshake.
+	t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, 16)
 	if !wantTLS {
 		return t, nil
 	}

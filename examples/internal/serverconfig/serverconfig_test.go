@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/accountsync/accountsync/examples/internal/serverconfig"
+	"github.com/accountsync/accountsync/provider"
 )
 
 func TestParse(t *testing.T) {
@@ -36,6 +37,28 @@ func TestParse(t *testing.T) {
 			}
 			if servers[0].AccessHash != "tok-123" || servers[1].Password != "p&ss" || servers[1].Timeout.Seconds() != 90 {
 				t.Errorf("parsed %+v", servers)
+			}
+		})
+	}
+}
+
+func TestRegistryKnowsEveryPanel(t *testing.T) {
+	reg := serverconfig.Registry()
+	for _, typ := range []string{"cpanel", "directadmin", "plesk", "solusvm", "openstack", "proxmox"} {
+		t.Run(typ+" servers get a provider of their own type", func(t *testing.T) {
+			s := provider.Server{
+				Type: typ, Name: "s1", Hostname: "127.0.0.1", Secure: true,
+				Username: "admin@pve!tok", Password: "pw-1234", AccessHash: "hash-1234",
+			}
+			if typ == "openstack" {
+				s.Params = map[string]string{"project": "p1", "domain": "Default"}
+			}
+			p, err := reg.New(s)
+			if err != nil {
+				t.Fatalf("New: %v", err)
+			}
+			if got := p.Metadata().Type; got != typ {
+				t.Errorf("Metadata().Type = %q", got)
 			}
 		})
 	}
