@@ -213,29 +213,17 @@ func syncServer(ctx context.Context, name string, p provider.Provider, store *sq
 	if err != nil {
 		return err
 	}
-	clients, err := store.Clients(ctx)
-	if err != nil {
-		return err
-	}
-	products, err := store.Products(ctx)
-	if err != nil {
-		return err
-	}
-	seen, err := store.SeenMissing(ctx)
-	if err != nil {
-		return err
-	}
 	opts := acsync.Options{
 		KeyField:        p.Metadata().UniqueIdentifierField,
 		TerminateRemote: f.terminateRemote,
 		TerminateLocal:  f.terminateLocal,
-		Clients:         clients,
-		Products:        products,
 		Billing:         acsync.Billing{Cycle: "Monthly"},
 		Emails:          acsync.Emails{Welcome: true},
-		SeenMissing:     seen,
 		MaxActions:      f.maxActions,
 		Now:             time.Now(),
+	}
+	if err := store.LoadOptions(ctx, &opts); err != nil {
+		return err
 	}
 	plan, err := acsync.Diff(remote, local, opts)
 	var unsafe *acsync.UnsafePlanError

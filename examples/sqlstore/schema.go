@@ -83,6 +83,10 @@ CREATE TABLE IF NOT EXISTS tblaccountsync_mail (
 	email     TEXT NOT NULL DEFAULT '',
 	sent      INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS tblaccountsync_meta (
+	name  TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tblaccountsync_seen (
 	server INTEGER NOT NULL REFERENCES tblservers(id),
 	key    TEXT NOT NULL,

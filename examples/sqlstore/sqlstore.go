@@ -435,6 +435,74 @@ func (s *Store) pairs(ctx context.Context, op, query string, args ...any) (map[s
 	return out, rows.Err()
 }
 
+// LoadOptions fills the parts of the engine's options that live in the
+// store: Clients, Products and SeenMissing.
+func (s *Store) LoadOptions(ctx context.Context, opts *acsync.Options) error {
+	var err error
+	if opts.Clients, err = s.Clients(ctx); err != nil {
+		return err
+	}
+	if opts.Products, err = s.Products(ctx); err != nil {
+		return err
+	}
+	opts.SeenMissing, err = s.SeenMissing(ctx)
+	return err
+}
+
+// Meta returns a value the caller stored with SetMeta, such as when the
+// last daily report went out.
+func (d *DB) Meta(ctx context.Context, name string) (string, bool, error) {
+	var v string
+	err := d.db.QueryRowContext(ctx, `SELECT value FROM tblaccountsync_meta WHERE name = ?`, name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("sqlstore: meta %q: %w", name, err)
+	}
+	return v, true, nil
+}
+
+// SetMeta stores a value under name.
+func (d *DB) SetMeta(ctx context.Context, name, value string) error {
+	_, err := d.db.ExecContext(ctx,
+		`INSERT INTO tblaccountsync_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
+	if err != nil {
+		return fmt.Errorf("sqlstore: set meta %q: %w", name, err)
+	}
+	return nil
+}
+
+// ServerEntry is a sync log entry with the name of its server.
+type ServerEntry struct {
+	Server string
+	acsync.Entry
+}
+
+// Journal returns the sync log of every server since t, oldest first.
+func (d *DB) Journal(ctx context.Context, since time.Time) ([]ServerEntry, error) {
+	rows, err := d.db.QueryContext(ctx, `
+		SELECT s.name, l.date, l.kind, l.key, l.serviceid, l.outcome, l.message
+		FROM tblaccountsync_log l JOIN tblservers s ON s.id = l.server
+		WHERE l.date >= ? ORDER BY l.id`, since.UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: journal: %w", err)
+	}
+	defer rows.Close()
+	var out []ServerEntry
+	for rows.Next() {
+		var e ServerEntry
+		var date, kind, outcome string
+		if err := rows.Scan(&e.Server, &date, &kind, &e.Key, &e.ServiceID, &outcome, &e.Message); err != nil {
+			return nil, fmt.Errorf("sqlstore: journal: %w", err)
+		}
+		e.Time, _ = time.Parse(time.RFC3339Nano, date)
+		e.Kind, e.Outcome = acsync.Kind(kind), acsync.Outcome(outcome)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
 // Mail is one queued e-mail.
 type Mail struct {
 	Kind      acsync.NotificationKind

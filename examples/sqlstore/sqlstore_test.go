@@ -180,15 +180,10 @@ func seedServer() *providertest.Fake {
 }
 
 func runSync(ctx context.Context, p provider.Provider, s *sqlstore.Store, e acsync.Executor) (*acsync.Report, error) {
-	clients, err := s.Clients(ctx)
-	if err != nil {
+	opts := acsync.Options{Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Force: true}
+	if err := s.LoadOptions(ctx, &opts); err != nil {
 		return nil, err
 	}
-	products, err := s.Products(ctx)
-	if err != nil {
-		return nil, err
-	}
-	opts := acsync.Options{Clients: clients, Products: products, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Force: true}
 	return acsync.Run(ctx, p, s, opts, e)
 }
 
@@ -249,5 +244,27 @@ func TestCrashAndRerun(t *testing.T) {
 				t.Errorf("a third run still plans %d actions", len(report.Plan.Actions))
 			}
 		})
+	}
+}
+
+func TestMetaAndJournal(t *testing.T) {
+	ctx := context.Background()
+	db, web1 := openStore(t, "domain")
+	if _, ok, err := db.Meta(ctx, "last-report"); ok || err != nil {
+		t.Fatalf("Meta of an unset name = %v, %v", ok, err)
+	}
+	db.SetMeta(ctx, "last-report", "a")
+	db.SetMeta(ctx, "last-report", "b")
+	if v, ok, err := db.Meta(ctx, "last-report"); v != "b" || !ok || err != nil {
+		t.Fatalf("Meta = %q, %v, %v", v, ok, err)
+	}
+	web2, _ := db.Server(ctx, "web2", "plesk", "domain")
+	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	web1.Record(ctx, acsync.Entry{Time: t0, Kind: acsync.Import, Key: "old.example", Outcome: acsync.OutcomeSucceeded})
+	web1.Record(ctx, acsync.Entry{Time: t0.Add(time.Hour), Kind: acsync.Import, Key: "a.example", Outcome: acsync.OutcomeSucceeded})
+	web2.Record(ctx, acsync.Entry{Time: t0.Add(2 * time.Hour), Kind: acsync.Export, Key: "b.example", Outcome: acsync.OutcomeFailed, Message: "boom"})
+	got, err := db.Journal(ctx, t0.Add(time.Minute))
+	if err != nil || len(got) != 2 || got[0].Server != "web1" || got[1].Server != "web2" || got[1].Message != "boom" {
+		t.Fatalf("Journal = %+v, %v", got, err)
 	}
 }
