@@ -386,8 +386,14 @@ func TestCheckAllStops(t *testing.T) {
 		domains[i] = fmt.Sprintf("d%02d.test", i)
 	}
 	t.Run("breaking out of the loop stops the workers", func(t *testing.T) {
-		lab := startLab(t)
-		c := newChecker(t, lab.Config())
+		servers := nsscantest.Registry()
+		for i := range servers {
+			servers[i].Delay = 10 * time.Millisecond
+		}
+		lab := startLab(t, servers...)
+		cfg := lab.Config()
+		cfg.Concurrency = 4
+		c := newChecker(t, cfg)
 		n := 0
 		for range c.CheckAll(context.Background(), domains, hostco()) {
 			n++

@@ -44,52 +44,46 @@ type reply struct {
 // classify reads resp, the answer to (qname, qtype) from a server of zone.
 // It returns the reply, or a short reason why the answer is no use, in which
 // case the next server is asked.
-func classify(resp *dns.Msg, zone, qname string, qtype uint16) (reply, string) {
-	if len(resp.Question) != 1 || canonical(resp.Question[0].Name) != qname ||
-		resp.Question[0].Qtype != qtype || resp.Question[0].Qclass != dns.ClassINET {
+func classify(resp *wireMsg, zone, qname string, qtype uint16) (reply, string) {
+	if len(resp.question) != 1 || resp.question[0].name != qname ||
+		resp.question[0].qtype != qtype || resp.question[0].qclass != dns.ClassINET {
 		return reply{}, "answered a different question"
 	}
-	if resp.Truncated {
+	if resp.truncated {
 		return reply{}, "truncated answer even over TCP"
 	}
-	switch resp.Rcode {
+	switch resp.rcode {
 	case dns.RcodeSuccess, dns.RcodeNameError:
 	default:
-		return reply{}, dns.RcodeToString[resp.Rcode]
+		return reply{}, dns.RcodeToString[resp.rcode]
 	}
-	for _, rr := range resp.Answer {
-		if c, ok := rr.(*dns.CNAME); ok && canonical(c.Hdr.Name) == qname {
-			return reply{kind: kAlias, owner: qname, target: canonical(c.Target)}, ""
+	for _, rr := range resp.answer {
+		if rr.rtype == dns.TypeCNAME && rr.name == qname {
+			return reply{kind: kAlias, owner: qname, target: rr.target}, ""
 		}
 	}
-	if resp.Rcode == dns.RcodeNameError {
-		if !resp.Authoritative {
+	if resp.rcode == dns.RcodeNameError {
+		if !resp.authoritative {
 			return reply{}, "non-authoritative NXDOMAIN"
 		}
 		return reply{kind: kNXDomain, owner: qname, ttl: negativeTTL(resp)}, ""
 	}
 
 	var r reply
-	for _, rr := range resp.Answer {
-		if canonical(rr.Header().Name) != qname || rr.Header().Rrtype != qtype {
+	for _, rr := range resp.answer {
+		if rr.name != qname || rr.rtype != qtype {
 			continue
 		}
-		r.ttl = minTTL(r.ttl, rr.Header().Ttl)
-		switch v := rr.(type) {
-		case *dns.NS:
-			r.ns = append(r.ns, canonical(v.Ns))
-		case *dns.A:
-			if a, ok := netip.AddrFromSlice(v.A.To4()); ok {
-				r.addrs = append(r.addrs, a)
-			}
-		case *dns.AAAA:
-			if a, ok := netip.AddrFromSlice(v.AAAA); ok {
-				r.addrs = append(r.addrs, a.Unmap())
-			}
+		r.ttl = minTTL(r.ttl, rr.ttl)
+		switch rr.rtype {
+		case dns.TypeNS:
+			r.ns = append(r.ns, rr.target)
+		case dns.TypeA, dns.TypeAAAA:
+			r.addrs = append(r.addrs, rr.addr)
 		}
 	}
 	if len(r.ns) > 0 || len(r.addrs) > 0 {
-		if !resp.Authoritative {
+		if !resp.authoritative {
 			return reply{}, "non-authoritative answer"
 		}
 		r.owner = qname
@@ -106,11 +100,11 @@ func classify(resp *dns.Msg, zone, qname string, qtype uint16) (reply, string) {
 	// No answer: a referral, an authoritative NODATA, or a broken server.
 	owner := ""
 	sawNS := ""
-	for _, rr := range resp.Ns {
-		if _, ok := rr.(*dns.NS); !ok {
+	for _, rr := range resp.ns {
+		if rr.rtype != dns.TypeNS {
 			continue
 		}
-		o := canonical(rr.Header().Name)
+		o := rr.name
 		sawNS = o
 		if atOrBelow(qname, o) && len(o) > len(owner) {
 			owner = o
@@ -118,17 +112,17 @@ func classify(resp *dns.Msg, zone, qname string, qtype uint16) (reply, string) {
 	}
 	if owner != "" && below(owner, zone) {
 		r = reply{kind: kReferral, owner: owner}
-		for _, rr := range resp.Ns {
-			if ns, ok := rr.(*dns.NS); ok && canonical(ns.Hdr.Name) == owner {
-				r.ns = append(r.ns, canonical(ns.Ns))
-				r.ttl = minTTL(r.ttl, ns.Hdr.Ttl)
+		for _, rr := range resp.ns {
+			if rr.rtype == dns.TypeNS && rr.name == owner {
+				r.ns = append(r.ns, rr.target)
+				r.ttl = minTTL(r.ttl, rr.ttl)
 			}
 		}
 		r.ns = uniqueSorted(r.ns)
 		r.glue = glue(resp, zone, r.ns)
 		return r, ""
 	}
-	if resp.Authoritative {
+	if resp.authoritative {
 		return reply{kind: kNoData, owner: qname, ttl: negativeTTL(resp)}, ""
 	}
 	switch {
@@ -144,30 +138,20 @@ func classify(resp *dns.Msg, zone, qname string, qtype uint16) (reply, string) {
 // glue collects the addresses the additional section gives for names, from
 // records inside the responding server's zone only (anything else could be
 // a poisoning attempt).
-func glue(resp *dns.Msg, zone string, names []string) map[string][]netip.Addr {
+func glue(resp *wireMsg, zone string, names []string) map[string][]netip.Addr {
 	var g map[string][]netip.Addr
-	for _, rr := range resp.Extra {
-		var a netip.Addr
-		switch v := rr.(type) {
-		case *dns.A:
-			a, _ = netip.AddrFromSlice(v.A.To4())
-		case *dns.AAAA:
-			a, _ = netip.AddrFromSlice(v.AAAA)
-		default:
+	for _, rr := range resp.ex {
+		if (rr.rtype != dns.TypeA && rr.rtype != dns.TypeAAAA) || !rr.addr.IsValid() || !atOrBelow(rr.name, zone) {
 			continue
 		}
-		o := canonical(rr.Header().Name)
-		if !a.IsValid() || !atOrBelow(o, zone) {
-			continue
-		}
-		if _, want := slices.BinarySearch(names, o); !want {
+		if _, want := slices.BinarySearch(names, rr.name); !want {
 			continue
 		}
 		if g == nil {
 			g = map[string][]netip.Addr{}
 		}
-		if a = a.Unmap(); !slices.Contains(g[o], a) {
-			g[o] = append(g[o], a)
+		if !slices.Contains(g[rr.name], rr.addr) {
+			g[rr.name] = append(g[rr.name], rr.addr)
 		}
 	}
 	return g
@@ -175,10 +159,10 @@ func glue(resp *dns.Msg, zone string, names []string) map[string][]netip.Addr {
 
 // negativeTTL is how long a negative answer may be cached (RFC 2308: the
 // smaller of the SOA's TTL and its MINIMUM field).
-func negativeTTL(resp *dns.Msg) uint32 {
-	for _, rr := range resp.Ns {
-		if soa, ok := rr.(*dns.SOA); ok {
-			return min(soa.Hdr.Ttl, soa.Minttl)
+func negativeTTL(resp *wireMsg) uint32 {
+	for _, rr := range resp.ns {
+		if rr.rtype == dns.TypeSOA {
+			return min(rr.ttl, rr.soaMin)
 		}
 	}
 	return 0

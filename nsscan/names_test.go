@@ -242,7 +242,15 @@ func TestClassify(t *testing.T) {
 			if asked == "" {
 				asked = canonical(m.Question[0].Name)
 			}
-			r, why := classify(m, "test.", asked, dns.TypeNS)
+			b, err := m.Pack()
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := parseWire(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, why := classify(w, "test.", asked, dns.TypeNS)
 			if why != tt.why || r.kind != tt.kind || r.owner != tt.owner || !slices.Equal(r.ns, tt.ns) || len(r.glue) != tt.glue {
 				t.Errorf("got kind %d owner %q ns %v glue %v why %q", r.kind, r.owner, r.ns, r.glue, why)
 			}

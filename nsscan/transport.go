@@ -1,6 +1,9 @@
 package nsscan
 
 import (
+	"encoding/binary"
+	"fmt"
+	"io"
 	"context"
 	"errors"
 	"math/rand/v2"
@@ -9,7 +12,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/miekg/dns"
 	"golang.org/x/time/rate"
 )
 
@@ -24,21 +26,11 @@ var (
 	errLimited = errors.New("per-server rate limit would pass the deadline")
 )
 
-// newQuery builds a non-recursive query with EDNS0 and a random ID.
-func newQuery(qname string, qtype uint16) *dns.Msg {
-	m := &dns.Msg{}
-	m.Id = uint16(rand.Uint32())
-	m.RecursionDesired = false
-	m.Question = []dns.Question{{Name: qname, Qtype: qtype, Qclass: dns.ClassINET}}
-	m.SetEdns0(ednsSize, false)
-	return m
-}
-
 // exchange sends one question to one server over UDP, and once more over
 // TCP when the answer is truncated. It returns the answer, the number of
 // queries sent and the transport of the answer. Errors are errTimeout,
 // errLimited, a context error or a network error.
-func (c *Checker) exchange(ctx context.Context, srv server, qname string, qtype uint16) (*dns.Msg, int, string, error) {
+func (c *Checker) exchange(ctx context.Context, srv server, qname string, qtype uint16) (*wireMsg, int, string, error) {
 	if err := c.wait(ctx, srv.addr); err != nil {
 		return nil, 0, "", err
 	}
@@ -46,7 +38,7 @@ func (c *Checker) exchange(ctx context.Context, srv server, qname string, qtype 
 	if err != nil {
 		return nil, 1, "udp", err
 	}
-	if !resp.Truncated {
+	if !resp.truncated {
 		return resp, 1, "udp", nil
 	}
 	// A truncated answer may hold nothing at all (knot sends TC with every
@@ -56,7 +48,7 @@ func (c *Checker) exchange(ctx context.Context, srv server, qname string, qtype 
 		return nil, 1, "udp", err
 	}
 	c.stats.tcp.Add(1)
-	resp, err = c.exchangeTCP(ctx, srv.addr, newQuery(qname, qtype))
+	resp, err = c.exchangeTCP(ctx, srv.addr, qname, qtype)
 	return resp, 2, "tcp", err
 }
 
@@ -90,7 +82,9 @@ func (c *Checker) wait(ctx context.Context, ap netip.AddrPort) error {
 	}
 }
 
-func (c *Checker) exchangeTCP(ctx context.Context, ap netip.AddrPort, q *dns.Msg) (*dns.Msg, error) {
+// exchangeTCP sends one query over a new TCP connection (RFC 7766 framing:
+// a two-octet length before each message).
+func (c *Checker) exchangeTCP(ctx context.Context, ap netip.AddrPort, qname string, qtype uint16) (*wireMsg, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	d := net.Dialer{}
@@ -104,14 +98,33 @@ func (c *Checker) exchangeTCP(ctx context.Context, ap netip.AddrPort, q *dns.Msg
 	defer nc.Close()
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
+	id := uint16(rand.Uint32())
+	wire, err := appendQuery(make([]byte, 2, 300), id, qname, qtype)
+	if err != nil {
+		return nil, fmt.Errorf("pack query: %w", err)
+	}
+	binary.BigEndian.PutUint16(wire, uint16(len(wire)-2))
 	c.stats.queries.Add(1)
-	cl := dns.Client{Net: "tcp", Timeout: c.timeout}
-	resp, _, err := cl.ExchangeWithConnContext(ctx, q, &dns.Conn{Conn: nc})
+	var b []byte
+	if _, err = nc.Write(wire); err == nil {
+		var n [2]byte
+		if _, err = io.ReadFull(nc, n[:]); err == nil {
+			b = make([]byte, binary.BigEndian.Uint16(n[:]))
+			_, err = io.ReadFull(nc, b)
+		}
+	}
 	if err != nil {
 		if ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
 			return nil, c.ctxOrTimeout(ctx)
 		}
 		return nil, err
+	}
+	resp, err := parseWire(b)
+	if err != nil {
+		return nil, fmt.Errorf("malformed answer: %w", err)
+	}
+	if resp.id != id || !resp.response {
+		return nil, errors.New("answer with another ID")
 	}
 	return resp, nil
 }

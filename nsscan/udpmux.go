@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/miekg/dns"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
 )
@@ -52,7 +51,7 @@ type waiter struct {
 }
 
 // exchange sends one query to ap over UDP and returns the parsed answer.
-func (t *udpTransport) exchange(ctx context.Context, ap netip.AddrPort, qname string, qtype uint16) (*dns.Msg, error) {
+func (t *udpTransport) exchange(ctx context.Context, ap netip.AddrPort, qname string, qtype uint16) (*wireMsg, error) {
 	m, err := t.mux(ap.Addr().Is4())
 	if err != nil {
 		return nil, fmt.Errorf("udp socket: %w", err)
@@ -76,7 +75,7 @@ func (t *udpTransport) exchange(ctx context.Context, ap netip.AddrPort, qname st
 		m.mu.Unlock()
 	}
 
-	wire, err := appendQuery(make([]byte, 0, 64+len(qname)), id, qname, qtype)
+	wire, err := appendQuery(make([]byte, 0, 300), id, qname, qtype)
 	if err != nil {
 		forget()
 		return nil, fmt.Errorf("pack query: %w", err)
@@ -90,8 +89,8 @@ func (t *udpTransport) exchange(ctx context.Context, ap netip.AddrPort, qname st
 	defer timer.Stop()
 	select {
 	case b := <-w.ch:
-		resp := new(dns.Msg)
-		if err := resp.Unpack(b); err != nil {
+		resp, err := parseWire(b)
+		if err != nil {
 			return nil, fmt.Errorf("malformed answer: %w", err)
 		}
 		return resp, nil
@@ -198,25 +197,4 @@ func (t *udpTransport) close() {
 		m.close()
 	}
 	t.v4, t.v6 = nil, nil
-}
-
-// appendQuery appends a query for (qname, qtype) with recursion off and an
-// EDNS0 OPT record advertising ednsSize, built by hand to save the
-// allocations of a dns.Msg on the hot path.
-func appendQuery(b []byte, id uint16, qname string, qtype uint16) ([]byte, error) {
-	b = binary.BigEndian.AppendUint16(b, id)
-	b = append(b, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1) // flags 0, QD 1, AN 0, NS 0, AR 1
-	name := make([]byte, 256)
-	n, err := dns.PackDomainName(qname, name, 0, nil, false)
-	if err != nil {
-		return nil, err
-	}
-	b = append(b, name[:n]...)
-	b = binary.BigEndian.AppendUint16(b, qtype)
-	b = binary.BigEndian.AppendUint16(b, dns.ClassINET)
-	// OPT: root owner, type 41, class = UDP size, TTL 0 (DO off), no data.
-	b = append(b, 0)
-	b = binary.BigEndian.AppendUint16(b, dns.TypeOPT)
-	b = binary.BigEndian.AppendUint16(b, ednsSize)
-	return append(b, 0, 0, 0, 0, 0, 0), nil
 }

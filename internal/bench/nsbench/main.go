@@ -162,8 +162,9 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 		best = max(best, s.rate)
-		fmt.Printf("nsscan CheckAll round %d: %d domains in %v = %.0f checks/s, %.3f queries/domain, p50 %v p99 %v, peak heap %.1f MiB, wrong verdicts %d\n",
-			round, o.n, s.elapsed.Round(time.Millisecond), s.rate, s.queriesPerDomain, s.p50, s.p99, float64(s.peakHeap)/(1<<20), s.wrong)
+		fmt.Printf("nsscan CheckAll round %d: %d domains in %v = %.0f checks/s, %.3f queries/domain, p50 %v p99 %v, CPU %v/check, peak heap %.1f MiB, wrong verdicts %d\n",
+			round, o.n, s.elapsed.Round(time.Millisecond), s.rate, s.queriesPerDomain, s.p50.Round(time.Microsecond), s.p99.Round(time.Microsecond),
+			s.cpuPerCheck.Round(100*time.Nanosecond), float64(s.peakHeap)/(1<<20), s.wrong)
 		if s.wrong > 0 {
 			fmt.Printf("  wrong by outcome: %v; first: %s\n", s.wrongBy, s.firstWrong)
 		}
@@ -201,6 +202,7 @@ type stats struct {
 	wrong            int
 	firstWrong       string
 	wrongBy          map[string]int
+	cpuPerCheck      time.Duration
 }
 
 func checkAll(ctx context.Context, o options, port int, domains []string, want nsscan.Expectation, limit float64) (stats, error) {
@@ -221,6 +223,7 @@ func checkAll(ctx context.Context, o options, port int, domains []string, want n
 
 	var s stats
 	durations := make([]time.Duration, 0, len(domains))
+	cpu0 := cpuTime()
 	start := time.Now()
 	for r := range c.CheckAll(ctx, domains, want) {
 		durations = append(durations, r.Duration)
@@ -238,6 +241,7 @@ func checkAll(ctx context.Context, o options, port int, domains []string, want n
 		}
 	}
 	s.elapsed = time.Since(start)
+	s.cpuPerCheck = (cpuTime() - cpu0) / time.Duration(len(domains))
 	close(stopSampling)
 	s.peakHeap = <-peak
 	if err := ctx.Err(); err != nil {
@@ -491,6 +495,13 @@ func freePort(addrs ...string) (int, error) {
 		}
 	}
 	return 0, errors.New("no port free on every address")
+}
+
+// cpuTime is the user and system CPU time of this process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func loadavg() string {
