@@ -1,11 +1,11 @@
 package nsscan
 
 import (
+	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
-	"context"
-	"errors"
 	"math/rand/v2"
 	"net"
 	"net/netip"

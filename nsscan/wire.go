@@ -201,7 +201,7 @@ func readName(b []byte, off int, buf []byte) (string, int, error) {
 					buf = append(buf, '\\', ch)
 				case ch < ' ' || ch > '~':
 					buf = append(buf, '\\')
-					buf = append(buf, strconv.Itoa(int(ch)+1000)[1:]...)
+					buf = append(buf, strconv.Itoa(int(ch) + 1000)[1:]...)
 				default:
 					buf = append(buf, ch)
 				}
