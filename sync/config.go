@@ -3,6 +3,7 @@ package sync
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,6 +21,9 @@ type config struct {
 	limits      Limits
 	cycle       string
 	nextDue     time.Time
+
+	// Order-independent digests of the maps, for the fingerprint.
+	selectionDigest, clientDigest, productDigest, verdictDigest, seenDigest digest
 }
 
 func resolve(opts Options) (*config, error) {
@@ -53,24 +57,48 @@ func resolve(opts Options) (*config, error) {
 			if err != nil {
 				return nil, fmt.Errorf("sync: diff: selection: invalid key %q: %w", s, err)
 			}
+			if !c.selection[k] {
+				c.selectionDigest.add(hashPair(seedSelection, k, ""))
+			}
 			c.selection[k] = true
 		}
 	}
-	c.clients = make(map[string]string, len(opts.Clients))
+	// Callers usually pass normalised addresses; then the map is used as
+	// it is, since copying a client list per run is not free.
+	c.clients = opts.Clients
 	for e, id := range opts.Clients {
-		n := normalizeEmail(e)
 		if id == "" {
 			return nil, fmt.Errorf("sync: diff: clients: empty client ID for %q", e)
 		}
-		if old, ok := c.clients[n]; ok && old != id {
-			return nil, fmt.Errorf("sync: diff: clients: %q has two client IDs", n)
+		if normalizeEmail(e) != e {
+			c.clients = nil
+			break
 		}
-		c.clients[n] = id
+		c.clientDigest.add(hashPair(seedClient, e, id))
+	}
+	if c.clients == nil {
+		c.clients = make(map[string]string, len(opts.Clients))
+		c.clientDigest = digest{}
+		for e, id := range opts.Clients {
+			n := normalizeEmail(e)
+			if id == "" {
+				return nil, fmt.Errorf("sync: diff: clients: empty client ID for %q", e)
+			}
+			if old, ok := c.clients[n]; ok {
+				if old != id {
+					return nil, fmt.Errorf("sync: diff: clients: %q has two client IDs", n)
+				}
+				continue
+			}
+			c.clients[n] = id
+			c.clientDigest.add(hashPair(seedClient, n, id))
+		}
 	}
 	for pkg, id := range opts.Products {
 		if id == "" {
 			return nil, fmt.Errorf("sync: diff: products: empty product ID for package %q", pkg)
 		}
+		c.productDigest.add(hashPair(seedProduct, pkg, id))
 	}
 	c.nameservers = make(map[string]bool, len(opts.Nameservers))
 	for k, ok := range opts.Nameservers {
@@ -78,10 +106,14 @@ func resolve(opts Options) (*config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sync: diff: nameservers: invalid key %q: %w", k, err)
 		}
-		if old, dup := c.nameservers[n]; dup && old != ok {
-			return nil, fmt.Errorf("sync: diff: nameservers: two verdicts for %q", n)
+		if old, dup := c.nameservers[n]; dup {
+			if old != ok {
+				return nil, fmt.Errorf("sync: diff: nameservers: two verdicts for %q", n)
+			}
+			continue
 		}
 		c.nameservers[n] = ok
+		c.verdictDigest.add(hashPair(seedVerdict, n, strconv.FormatBool(ok)))
 	}
 	c.seen = make(map[string]int, len(opts.SeenMissing))
 	for k, v := range opts.SeenMissing {
@@ -92,10 +124,14 @@ func resolve(opts Options) (*config, error) {
 		if v < 0 {
 			return nil, fmt.Errorf("sync: diff: seen missing: negative count for %q", n)
 		}
-		if old, dup := c.seen[n]; dup && old != v {
-			return nil, fmt.Errorf("sync: diff: seen missing: two counts for %q", n)
+		if old, dup := c.seen[n]; dup {
+			if old != v {
+				return nil, fmt.Errorf("sync: diff: seen missing: two counts for %q", n)
+			}
+			continue
 		}
 		c.seen[n] = v
+		c.seenDigest.add(hashPair(seedSeen, n, strconv.Itoa(v)))
 	}
 
 	c.cycle = strings.TrimSpace(opts.Billing.Cycle)

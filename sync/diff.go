@@ -52,7 +52,7 @@ func Diff(remote []provider.Account, local []Service, opts Options) (*Plan, erro
 	d.index()
 	d.classify()
 	p := d.finish()
-	p.Fingerprint = d.fingerprint()
+	p.Fingerprint = d.fingerprint(p)
 	if want := strings.TrimSpace(opts.ExpectFingerprint); want != "" && !strings.EqualFold(want, p.Fingerprint) {
 		return nil, fmt.Errorf("sync: diff: %w: the inputs now give fingerprint %.12s, not the approved %.12s", ErrStalePlan, p.Fingerprint, want)
 	}
@@ -83,6 +83,8 @@ type differ struct {
 	rnext, lnext []int32
 	invalid      map[string]string // invalid entry key -> why
 	liveLocal    int
+
+	remoteDigest, localDigest digest
 
 	actions, held []Action
 	conflicts     []Conflict
@@ -140,11 +142,13 @@ func (d *differ) index() {
 		if s.Status.live() {
 			d.liveLocal++
 		}
+		d.localDigest.add(hashService(s))
 		e := lookup(s.Identifier(d.cfg.keyField))
 		d.lnext[i], e.l = e.l, int32(i)
 		e.nl++
 	}
 	for i := range d.remote {
+		d.remoteDigest.add(hashAccount(&d.remote[i]))
 		e := lookup(d.remote[i].Identifier(d.cfg.keyField))
 		d.rnext[i], e.r = e.r, int32(i)
 		e.nr++
@@ -485,16 +489,20 @@ func (d *differ) planBoth(kp *keyPlan, acct *provider.Account, s *Service) {
 // notation never cause an update.
 func fieldChanges(cfg *config, s *Service, a *provider.Account) []Change {
 	var out []Change
-	if p, q := strings.TrimSpace(s.Package), strings.TrimSpace(a.Product); p != "" && q != "" && !strings.EqualFold(p, q) {
-		out = append(out, Change{Field: FieldPackage, Old: s.Package, New: a.Product})
+	if a.Product != s.Package {
+		if p, q := strings.TrimSpace(s.Package), strings.TrimSpace(a.Product); p != "" && q != "" && !strings.EqualFold(p, q) {
+			out = append(out, Change{Field: FieldPackage, Old: s.Package, New: a.Product})
+		}
 	}
-	if cfg.keyField != "domain" && strings.TrimSpace(a.Domain) != "" && !sameKey(cfg.dom, s.Domain, a.Domain) {
+	if cfg.keyField != "domain" && a.Domain != s.Domain && strings.TrimSpace(a.Domain) != "" && !sameKey(cfg.dom, s.Domain, a.Domain) {
 		out = append(out, Change{Field: FieldDomain, Old: s.Domain, New: strings.TrimSpace(a.Domain)})
 	}
-	if cfg.keyField != "username" && strings.TrimSpace(a.Username) != "" && !strings.EqualFold(strings.TrimSpace(s.Username), strings.TrimSpace(a.Username)) {
-		out = append(out, Change{Field: FieldUsername, Old: s.Username, New: strings.TrimSpace(a.Username)})
+	if cfg.keyField != "username" && a.Username != s.Username {
+		if u := strings.TrimSpace(a.Username); u != "" && !strings.EqualFold(strings.TrimSpace(s.Username), u) {
+			out = append(out, Change{Field: FieldUsername, Old: s.Username, New: u})
+		}
 	}
-	if strings.TrimSpace(a.PrimaryIP) != "" && !sameIP(s.DedicatedIP, a.PrimaryIP) {
+	if a.PrimaryIP != s.DedicatedIP && strings.TrimSpace(a.PrimaryIP) != "" && !sameIP(s.DedicatedIP, a.PrimaryIP) {
 		out = append(out, Change{Field: FieldDedicatedIP, Old: s.DedicatedIP, New: strings.TrimSpace(a.PrimaryIP)})
 	}
 	return out

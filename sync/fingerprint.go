@@ -4,48 +4,161 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"hash"
+	"math/bits"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/accountsync/accountsync/provider"
 )
 
-// The fingerprint is SHA-256 over a canonical encoding: a version string,
-// the options that shape the plan, then every key in sorted order with its
-// records (each field length-prefixed, times as instant and UTC offset),
-// several records of one key sorted by their encoding. So it does not
-// depend on input order, and two inputs that could give different plans
-// never share an encoding.
+// The fingerprint is SHA-256 over a canonical binary encoding of
+//
+//   - a version string and the options that shape the plan (not Limits,
+//     Force or ExpectFingerprint, which only decide whether it is
+//     returned);
+//   - the plan itself: key field, in-sync count, every action, deferred and
+//     held action, conflict and seen-missing count, with every field of the
+//     records they carry;
+//   - a digest of every input record: each record's fields hashed to 64
+//     bits and summed, per side, with the record counts.
+//
+// So plans that differ in any byte have different fingerprints (SHA-256),
+// and inputs that differ anywhere, even where the plan does not change,
+// give different fingerprints except with a chance of about 2^-64. The
+// digest is a sum, so input order does not matter and no sort is needed:
+// hashing every record with SHA-256 would cost more than the whole diff.
 
-const fingerprintVersion = "accountsync/sync plan v1"
+const fingerprintVersion = "accountsync/sync plan v2"
 
-type hashWriter struct {
-	h   hash.Hash
-	buf []byte
+// hash64 is a small, fast 64-bit hash (MurmurHash3-style mixing of 8-byte
+// words) for the input digest. It is not cryptographic and needs not be:
+// what is applied, the plan, is covered by SHA-256.
+type hash64 struct{ h uint64 }
+
+func (x *hash64) word(k uint64) {
+	k *= 0x87c37b91114253d5
+	k = bits.RotateLeft64(k, 31)
+	k *= 0x4cf5ad432745937f
+	x.h ^= k
+	x.h = bits.RotateLeft64(x.h, 27)*5 + 0x52dce729
 }
 
-func (w *hashWriter) flushIfFull() {
-	if len(w.buf) >= 32<<10 {
-		w.h.Write(w.buf)
-		w.buf = w.buf[:0]
+func (x *hash64) str(s string) {
+	x.word(uint64(len(s)))
+	for ; len(s) >= 8; s = s[8:] {
+		_ = s[7]
+		x.word(uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56)
+	}
+	if len(s) > 0 {
+		var k uint64
+		for i := len(s) - 1; i >= 0; i-- {
+			k = k<<8 | uint64(s[i])
+		}
+		x.word(k)
 	}
 }
 
-func (w *hashWriter) str(s string) { w.buf = appendStr(w.buf, s) }
-func (w *hashWriter) num(n int)    { w.buf = binary.AppendVarint(w.buf, int64(n)) }
-func (w *hashWriter) flag(b bool) {
-	if b {
-		w.buf = append(w.buf, 1)
-	} else {
-		w.buf = append(w.buf, 0)
+func (x *hash64) time(t time.Time) {
+	if t.IsZero() {
+		x.word(0)
+		return
 	}
+	_, off := t.Zone()
+	x.word(1)
+	x.word(uint64(t.Unix()))
+	x.word(uint64(t.Nanosecond())<<32 | uint64(uint32(int32(off))))
 }
+
+func (x *hash64) sum() uint64 {
+	h := x.h
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}
+
+// Seeds keep the digests of different things apart.
+const (
+	seedRemote uint64 = 0x9e3779b97f4a7c15 + iota
+	seedLocal
+	seedSelection
+	seedClient
+	seedProduct
+	seedVerdict
+	seedSeen
+)
+
+func hashAccount(a *provider.Account) uint64 {
+	x := hash64{seedRemote}
+	x.str(a.Email)
+	x.str(a.Username)
+	x.str(a.Domain)
+	x.str(a.UniqueIdentifier)
+	x.str(a.Product)
+	x.str(a.PrimaryIP)
+	x.time(a.Created)
+	x.str(string(a.Status))
+	return x.sum()
+}
+
+func hashService(s *Service) uint64 {
+	x := hash64{seedLocal}
+	x.str(s.ID)
+	x.str(s.ClientID)
+	x.str(s.ClientEmail)
+	x.str(s.ProductID)
+	x.str(s.Package)
+	x.str(s.Domain)
+	x.str(s.Username)
+	x.str(s.UniqueIdentifier)
+	x.str(string(s.Status))
+	x.str(s.DedicatedIP)
+	x.time(s.RegDate)
+	x.time(s.NextDueDate)
+	x.str(s.BillingCycle)
+	return x.sum()
+}
+
+// hashPair hashes one map entry for an order-independent map digest.
+func hashPair(seed uint64, k, v string) uint64 {
+	x := hash64{seed}
+	x.str(k)
+	x.str(v)
+	return x.sum()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// digest is an order-independent digest of a multiset.
+type digest struct{ n, sum uint64 }
+
+func (d *digest) add(h uint64) { d.n++; d.sum += h }
+
+// The canonical encoding: strings length-prefixed, numbers as varints,
+// times as instant and UTC offset.
 
 func appendStr(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
+}
+
+func appendNum(b []byte, n uint64) []byte { return binary.AppendUvarint(b, n) }
+
+func appendFlag(b []byte, f bool) []byte {
+	if f {
+		return append(b, 1)
+	}
+	return append(b, 0)
 }
 
 func appendTime(b []byte, t time.Time) []byte {
@@ -88,88 +201,100 @@ func appendService(b []byte, s *Service) []byte {
 	return appendStr(b, s.BillingCycle)
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+func appendAction(b []byte, a *Action) []byte {
+	b = appendStr(b, string(a.Kind))
+	b = appendStr(b, a.Key)
+	b = appendStr(b, a.Reason)
+	b = appendFlag(b, a.Remote != nil)
+	if a.Remote != nil {
+		b = appendAccount(b, a.Remote)
 	}
-	slices.Sort(keys)
-	return keys
+	b = appendFlag(b, a.Local != nil)
+	if a.Local != nil {
+		b = appendService(b, a.Local)
+	}
+	b = appendStr(b, a.ProductID)
+	b = appendNum(b, uint64(len(a.Changes)))
+	for _, c := range a.Changes {
+		b = appendStr(b, c.Field)
+		b = appendStr(b, c.Old)
+		b = appendStr(b, c.New)
+	}
+	b = appendFlag(b, a.ResetPassword)
+	b = appendFlag(b, a.Emails.Welcome)
+	return appendFlag(b, a.Emails.HostingDetails)
 }
 
-// appendOptions encodes what of the options shapes the plan. Limits and
-// Force only decide whether the plan is returned, so they are left out, as
-// is ExpectFingerprint.
-func (c *config) appendOptions(w *hashWriter) {
-	w.str(c.keyField)
-	w.num(int(c.Mode))
-	w.num(int(c.StatusAuthority))
-	w.flag(c.TerminateLocal)
-	w.flag(c.TerminateRemote)
-	w.num(len(c.selection))
-	for _, k := range sortedKeys(c.selection) {
-		w.str(k)
-	}
-	w.num(len(c.clients))
-	for _, k := range sortedKeys(c.clients) {
-		w.str(k)
-		w.str(c.clients[k])
-	}
-	w.num(len(c.Products))
-	for _, k := range sortedKeys(c.Products) {
-		w.str(k)
-		w.str(c.Products[k])
-	}
-	w.str(c.cycle)
-	w.buf = appendTime(w.buf, c.nextDue)
-	w.flag(c.ResetPassword)
-	w.flag(c.Emails.Welcome)
-	w.flag(c.Emails.HostingDetails)
-	w.num(len(c.nameservers))
-	for _, k := range sortedKeys(c.nameservers) {
-		w.str(k)
-		w.flag(c.nameservers[k])
-	}
-	w.flag(c.TerminateIncorrectNameservers)
-	w.flag(c.AllowEmpty)
-	w.num(len(c.seen))
-	for _, k := range sortedKeys(c.seen) {
-		w.str(k)
-		w.num(c.seen[k])
-	}
-	w.num(c.ConfirmRuns)
-	w.num(c.MaxActions)
+func appendDigest(b []byte, d digest) []byte {
+	return binary.LittleEndian.AppendUint64(appendNum(b, d.n), d.sum)
 }
 
-// fingerprint hashes the options and the indexed inputs. It sorts
-// d.entries, so it runs after classification.
-func (d *differ) fingerprint() string {
-	w := &hashWriter{h: sha256.New(), buf: make([]byte, 0, 40<<10)}
-	w.str(fingerprintVersion)
-	d.cfg.appendOptions(w)
-	slices.SortFunc(d.entries, func(a, b entry) int { return strings.Compare(a.key, b.key) })
-	w.num(len(d.entries))
-	for i := range d.entries {
-		e := &d.entries[i]
-		w.str(e.key)
-		w.num(int(e.nr))
-		if e.nr == 1 {
-			w.buf = appendAccount(w.buf, &d.remote[e.r])
-		} else {
-			for _, a := range d.remoteOf(e) {
-				w.buf = appendAccount(w.buf, a)
-			}
+// appendOptions encodes what of the options shapes the plan; the maps go
+// in as digests.
+func (c *config) appendOptions(b []byte) []byte {
+	b = appendStr(b, c.keyField)
+	b = appendNum(b, uint64(c.Mode))
+	b = appendNum(b, uint64(c.StatusAuthority))
+	b = appendFlag(b, c.TerminateLocal)
+	b = appendFlag(b, c.TerminateRemote)
+	b = appendDigest(b, c.selectionDigest)
+	b = appendDigest(b, c.clientDigest)
+	b = appendDigest(b, c.productDigest)
+	b = appendStr(b, c.cycle)
+	b = appendTime(b, c.nextDue)
+	b = appendFlag(b, c.ResetPassword)
+	b = appendFlag(b, c.Emails.Welcome)
+	b = appendFlag(b, c.Emails.HostingDetails)
+	b = appendDigest(b, c.verdictDigest)
+	b = appendFlag(b, c.TerminateIncorrectNameservers)
+	b = appendFlag(b, c.AllowEmpty)
+	b = appendDigest(b, c.seenDigest)
+	b = appendNum(b, uint64(c.ConfirmRuns))
+	return appendNum(b, uint64(c.MaxActions))
+}
+
+// fingerprint hashes the options, the plan and the input digests.
+func (d *differ) fingerprint(p *Plan) string {
+	h := sha256.New()
+	b := make([]byte, 0, 64<<10)
+	flush := func() {
+		if len(b) >= 32<<10 {
+			h.Write(b)
+			b = b[:0]
 		}
-		w.num(int(e.nl))
-		if e.nl == 1 {
-			w.buf = appendService(w.buf, &d.local[e.l])
-		} else {
-			for _, s := range d.localOf(e) {
-				w.buf = appendService(w.buf, s)
-			}
-		}
-		w.flushIfFull()
 	}
-	w.h.Write(w.buf)
-	return hex.EncodeToString(w.h.Sum(nil))
+	b = appendStr(b, fingerprintVersion)
+	b = d.cfg.appendOptions(b)
+	b = appendDigest(b, d.remoteDigest)
+	b = appendDigest(b, d.localDigest)
+	b = appendStr(b, p.KeyField)
+	b = appendNum(b, uint64(p.InSync))
+	for _, list := range [][]Action{p.Actions, p.Deferred, p.Held} {
+		b = appendNum(b, uint64(len(list)))
+		for i := range list {
+			b = appendAction(b, &list[i])
+			flush()
+		}
+	}
+	b = appendNum(b, uint64(len(p.Conflicts)))
+	for _, c := range p.Conflicts {
+		b = appendStr(b, c.Key)
+		b = appendStr(b, c.Reason)
+		b = appendNum(b, uint64(len(c.Remote)))
+		for i := range c.Remote {
+			b = appendAccount(b, &c.Remote[i])
+		}
+		b = appendNum(b, uint64(len(c.Local)))
+		for i := range c.Local {
+			b = appendService(b, &c.Local[i])
+		}
+		flush()
+	}
+	b = appendNum(b, uint64(len(p.SeenMissing)))
+	for _, k := range sortedKeys(p.SeenMissing) {
+		b = appendStr(b, k)
+		b = appendNum(b, uint64(p.SeenMissing[k]))
+	}
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
 }
