@@ -23,7 +23,9 @@ type config struct {
 	nextDue     time.Time
 
 	// Order-independent digests of the maps, for the fingerprint.
-	selectionDigest, clientDigest, productDigest, verdictDigest, seenDigest digest
+	// Clients needs none: every lookup it answers shows in the plan, as a
+	// client ID or a CreateClient action.
+	selectionDigest, productDigest, verdictDigest, seenDigest digest
 }
 
 func resolve(opts Options) (*config, error) {
@@ -74,11 +76,9 @@ func resolve(opts Options) (*config, error) {
 			c.clients = nil
 			break
 		}
-		c.clientDigest.add(hashPair(seedClient, e, id))
 	}
 	if c.clients == nil {
 		c.clients = make(map[string]string, len(opts.Clients))
-		c.clientDigest = digest{}
 		for e, id := range opts.Clients {
 			n := normalizeEmail(e)
 			if id == "" {
@@ -91,7 +91,6 @@ func resolve(opts Options) (*config, error) {
 				continue
 			}
 			c.clients[n] = id
-			c.clientDigest.add(hashPair(seedClient, n, id))
 		}
 	}
 	for pkg, id := range opts.Products {

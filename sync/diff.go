@@ -64,8 +64,8 @@ func Diff(remote []provider.Account, local []Service, opts Options) (*Plan, erro
 	return p, nil
 }
 
-// entry is one key with the records holding it, chained through
-// differ.rnext and differ.lnext.
+// entry is one key with the records holding it. Records of one key are
+// chained through differ.rnext and differ.lnext.
 type entry struct {
 	key    string // normalised; "\x00" + lower-case value for an invalid key
 	r, l   int32  // first remote and local record, -1 if none
@@ -79,9 +79,18 @@ type differ struct {
 	remote []provider.Account
 	local  []Service
 
-	entries      []entry
-	rnext, lnext []int32
-	invalid      map[string]string // invalid entry key -> why
+	// The index. idx maps a key to its first local record; ronly maps a
+	// key found only on the server to its first remote record. Chains are
+	// 1-based (0 ends a chain): rhead[i] is the first account of local
+	// record i's key, rnext and lnext the next record of the same key.
+	// lhead[i] is the first local record of i's key, and lhead and lnext
+	// exist only when some key has several local records.
+	lkeys        []string
+	idx          map[string]int32
+	ronly        map[string]int32
+	rhead, rnext []int32
+	lhead, lnext []int32
+	invalid      map[string]string // invalid key -> why
 	liveLocal    int
 
 	remoteDigest, localDigest digest
@@ -109,50 +118,78 @@ func (a *arena[T]) new(v T) *T {
 	return &a.buf[len(a.buf)-1]
 }
 
-func (d *differ) index() {
-	n := len(d.local) + len(d.remote)/8
-	idx := make(map[string]int32, n)
-	d.entries = make([]entry, 0, n)
-	d.rnext = make([]int32, len(d.remote))
-	d.lnext = make([]int32, len(d.local))
-	lookup := func(raw string) *entry {
-		k, err := d.cfg.norm.key(raw)
-		if err != nil {
-			k = invalidPrefix + strings.ToLower(strings.TrimSpace(raw))
-			if d.invalid == nil {
-				d.invalid = make(map[string]string)
-			}
-			field := d.cfg.keyField
-			if err == errEmptyKey {
-				d.invalid[k] = "empty " + field
-			} else {
-				d.invalid[k] = fmt.Sprintf("invalid %s: %v", field, err)
-			}
-		}
-		i, ok := idx[k]
-		if !ok {
-			i = int32(len(d.entries))
-			d.entries = append(d.entries, entry{key: k, r: -1, l: -1})
-			idx[k] = i
-		}
-		return &d.entries[i]
+// keyOf normalises a key value; an invalid one becomes a key of its own,
+// prefixed so that it cannot meet a valid key.
+func (d *differ) keyOf(raw string) string {
+	k, err := d.cfg.norm.key(raw)
+	if err == nil {
+		return k
 	}
+	k = invalidPrefix + strings.ToLower(strings.TrimSpace(raw))
+	if d.invalid == nil {
+		d.invalid = make(map[string]string)
+	}
+	if err == errEmptyKey {
+		d.invalid[k] = "empty " + d.cfg.keyField
+	} else {
+		d.invalid[k] = fmt.Sprintf("invalid %s: %v", d.cfg.keyField, err)
+	}
+	return k
+}
+
+// index matches the records with two map operations a record, as a bare
+// map of keys would: a blind insert per service, then a probe per
+// account. Services that share a key show as a map shorter than the
+// listing and are chained afterwards.
+func (d *differ) index() {
+	field := d.cfg.keyField
+	d.lkeys = make([]string, len(d.local))
+	d.idx = make(map[string]int32, len(d.local))
 	for i := range d.local {
 		s := &d.local[i]
 		if s.Status.live() {
 			d.liveLocal++
 		}
 		d.localDigest.add(hashService(s))
-		e := lookup(s.Identifier(d.cfg.keyField))
-		d.lnext[i], e.l = e.l, int32(i)
-		e.nl++
+		k := d.keyOf(s.Identifier(field))
+		d.lkeys[i] = k
+		d.idx[k] = int32(i)
 	}
-	for i := range d.remote {
-		d.remoteDigest.add(hashAccount(&d.remote[i]))
-		e := lookup(d.remote[i].Identifier(d.cfg.keyField))
-		d.rnext[i], e.r = e.r, int32(i)
-		e.nr++
+	if len(d.idx) < len(d.local) {
+		d.lhead = make([]int32, len(d.local))
+		d.lnext = make([]int32, len(d.local))
+		for i := len(d.local) - 1; i >= 0; i-- {
+			h := d.idx[d.lkeys[i]]
+			d.lhead[i] = h
+			if h != int32(i) {
+				d.lnext[i], d.lnext[h] = d.lnext[h], int32(i)+1
+			}
+		}
 	}
+	d.rhead = make([]int32, len(d.local))
+	d.rnext = make([]int32, len(d.remote))
+	for j := range d.remote {
+		a := &d.remote[j]
+		d.remoteDigest.add(hashAccount(a))
+		k := d.keyOf(a.Identifier(field))
+		if i, ok := d.idx[k]; ok {
+			d.rnext[j], d.rhead[i] = d.rhead[i], int32(j)+1
+			continue
+		}
+		if d.ronly == nil {
+			d.ronly = make(map[string]int32)
+		}
+		d.rnext[j] = d.ronly[k]
+		d.ronly[k] = int32(j) + 1
+	}
+}
+
+func chainLen(next []int32, first int32) int32 {
+	n := int32(0)
+	for i := first; i >= 0; i = next[i] - 1 {
+		n++
+	}
+	return n
 }
 
 func (d *differ) classify() {
@@ -160,8 +197,24 @@ func (d *differ) classify() {
 		d.guard = fmt.Sprintf("the server listed no accounts while billing has %d live services; set AllowEmpty if that is right", d.liveLocal)
 	}
 	d.seenOut = make(map[string]int)
-	for i := range d.entries {
-		d.classifyEntry(&d.entries[i])
+	for i := range d.local {
+		if d.lhead != nil && d.lhead[i] != int32(i) {
+			continue // not the first service of its key
+		}
+		e := entry{key: d.lkeys[i], l: int32(i), nl: 1, r: d.rhead[i] - 1}
+		if d.lnext != nil {
+			e.nl = chainLen(d.lnext, e.l)
+		}
+		if e.r >= 0 {
+			e.nr = chainLen(d.rnext, e.r)
+		}
+		d.classifyEntry(&e)
+	}
+	// Map order does not matter: the plan's lists are sorted.
+	for k, first := range d.ronly {
+		e := entry{key: k, l: -1, r: first - 1}
+		e.nr = chainLen(d.rnext, e.r)
+		d.classifyEntry(&e)
 	}
 	d.addDependencies()
 }
@@ -289,7 +342,7 @@ func (d *differ) classifyEntry(e *entry) {
 // remoteOf returns the accounts of e, sorted.
 func (d *differ) remoteOf(e *entry) []*provider.Account {
 	out := make([]*provider.Account, 0, e.nr)
-	for i := e.r; i >= 0; i = d.rnext[i] {
+	for i := e.r; i >= 0; i = d.rnext[i] - 1 {
 		out = append(out, &d.remote[i])
 	}
 	slices.SortFunc(out, func(a, b *provider.Account) int {
@@ -301,8 +354,12 @@ func (d *differ) remoteOf(e *entry) []*provider.Account {
 // localOf returns the services of e, sorted.
 func (d *differ) localOf(e *entry) []*Service {
 	out := make([]*Service, 0, e.nl)
-	for i := e.l; i >= 0; i = d.lnext[i] {
+	for i := e.l; i >= 0; {
 		out = append(out, &d.local[i])
+		if d.lnext == nil {
+			break
+		}
+		i = d.lnext[i] - 1
 	}
 	slices.SortFunc(out, func(a, b *Service) int {
 		return strings.Compare(string(appendService(nil, a)), string(appendService(nil, b)))

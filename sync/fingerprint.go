@@ -15,7 +15,8 @@ import (
 //
 //   - a version string and the options that shape the plan (not Limits,
 //     Force or ExpectFingerprint, which only decide whether it is
-//     returned);
+//     returned; Clients enters through the plan, which shows every client
+//     ID it supplied);
 //   - the plan itself: key field, in-sync count, every action, deferred and
 //     held action, conflict and seen-missing count, with every field of the
 //     records they carry;
@@ -35,28 +36,32 @@ const fingerprintVersion = "accountsync/sync plan v2"
 // what is applied, the plan, is covered by SHA-256.
 type hash64 struct{ h uint64 }
 
-func (x *hash64) word(k uint64) {
+func mix(h, k uint64) uint64 {
 	k *= 0x87c37b91114253d5
 	k = bits.RotateLeft64(k, 31)
 	k *= 0x4cf5ad432745937f
-	x.h ^= k
-	x.h = bits.RotateLeft64(x.h, 27)*5 + 0x52dce729
+	h ^= k
+	return bits.RotateLeft64(h, 27)*5 + 0x52dce729
 }
 
-func (x *hash64) str(s string) {
-	x.word(uint64(len(s)))
+func (x *hash64) word(k uint64) { x.h = mix(x.h, k) }
+
+func (x *hash64) str(s string) { x.h = mixString(x.h, s) }
+
+func mixString(h uint64, s string) uint64 {
+	h = mix(h, uint64(len(s)))
 	for ; len(s) >= 8; s = s[8:] {
-		_ = s[7]
-		x.word(uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56)
+		h = mix(h, uint64(s[0])|uint64(s[1])<<8|uint64(s[2])<<16|uint64(s[3])<<24|
+			uint64(s[4])<<32|uint64(s[5])<<40|uint64(s[6])<<48|uint64(s[7])<<56)
 	}
 	if len(s) > 0 {
 		var k uint64
-		for i := len(s) - 1; i >= 0; i-- {
-			k = k<<8 | uint64(s[i])
+		for i := range len(s) {
+			k |= uint64(s[i]) << (8 * i)
 		}
-		x.word(k)
+		h = mix(h, k)
 	}
+	return h
 }
 
 func (x *hash64) time(t time.Time) {
@@ -85,7 +90,6 @@ const (
 	seedRemote uint64 = 0x9e3779b97f4a7c15 + iota
 	seedLocal
 	seedSelection
-	seedClient
 	seedProduct
 	seedVerdict
 	seedSeen
@@ -238,7 +242,6 @@ func (c *config) appendOptions(b []byte) []byte {
 	b = appendFlag(b, c.TerminateLocal)
 	b = appendFlag(b, c.TerminateRemote)
 	b = appendDigest(b, c.selectionDigest)
-	b = appendDigest(b, c.clientDigest)
 	b = appendDigest(b, c.productDigest)
 	b = appendStr(b, c.cycle)
 	b = appendTime(b, c.nextDue)
