@@ -56,13 +56,13 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger receives one debug line per HTTP attempt. nil discards.
 	Logger *slog.Logger
-	// RateLimit is the requests per second sent to the panel (0: the
-	// internal/httpx default of 10; negative: unlimited). A listing costs
+	// RateLimit is the requests per second sent to the panel (0: 10;
+	// negative: unlimited). A listing costs
 	// one request per user, so at 10 requests per second 10,000 users take
 	// about 17 minutes: raise it for big servers the panel can take.
 	RateLimit float64
 	Burst     int
-	// Timeout bounds each attempt (0: the internal/httpx default, 2 minutes).
+	// Timeout bounds each attempt (0: 2 minutes).
 	Timeout time.Duration
 	// CertSHA256 pins the panel's (often self-signed) certificate by the hex
 	// SHA-256 of its DER bytes. InsecureSkipVerify turns verification off;

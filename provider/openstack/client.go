@@ -107,7 +107,7 @@ type Config struct {
 
 	HTTPClient         *http.Client
 	Logger             *slog.Logger // nil discards
-	RateLimit          float64      // requests/s to the cloud; 0 = httpx default; <0 unlimited
+	RateLimit          float64      // requests/s to the cloud; 0 = 10 requests/s; <0 unlimited
 	Burst              int
 	Timeout            time.Duration // per attempt
 	CertSHA256         string        // TLS pin, for Keystone and compute alike

@@ -41,15 +41,15 @@ type Config struct {
 
 	HTTPClient *http.Client
 	Logger     *slog.Logger  // nil discards
-	RateLimit  float64       // requests/s to this server; 0 = httpx default; <0 unlimited
+	RateLimit  float64       // requests/s to this server; 0 = 10 requests/s; <0 unlimited
 	Burst      int           // 0 = max(1, RateLimit)
-	Timeout    time.Duration // per attempt; 0 = httpx default (2 minutes)
+	Timeout    time.Duration // per attempt; 0 = 2 minutes
 	// CertSHA256 pins the panel's (often self-signed) certificate by the
 	// hex SHA-256 of its DER bytes.
 	CertSHA256         string
 	InsecureSkipVerify bool
 	MaxRetries         int           // 0 = default 3, <0 = none
-	RetryWaitMin       time.Duration // backoff bounds; 0 = httpx defaults
+	RetryWaitMin       time.Duration // backoff bounds; 0 = 300ms and 3s
 	RetryWaitMax       time.Duration
 
 	// Location is where a subscription's creation date, which Plesk gives

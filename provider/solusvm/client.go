@@ -82,9 +82,9 @@ type Config struct {
 
 	HTTPClient         *http.Client
 	Logger             *slog.Logger  // nil discards
-	RateLimit          float64       // requests/s to this server; 0 = httpx default; <0 unlimited
+	RateLimit          float64       // requests/s to this server; 0 = 10 requests/s; <0 unlimited
 	Burst              int           // default max(1, RateLimit)
-	Timeout            time.Duration // per attempt; 0 = httpx default
+	Timeout            time.Duration // per attempt; 0 = 2 minutes
 	CertSHA256         string        // TLS pin of the panel's (often self-signed) certificate
 	InsecureSkipVerify bool
 	MaxRetries         int // 0 = default 3, <0 = none
