@@ -150,8 +150,8 @@ func (d *differ) index() {
 		if s.Status.live() {
 			d.liveLocal++
 		}
-		d.localDigest.add(hashService(s))
 		k := d.keyOf(s.Identifier(field))
+		d.localDigest.add(hashKey(seedLocal, k))
 		d.lkeys[i] = k
 		d.idx[k] = int32(i)
 	}
@@ -170,8 +170,8 @@ func (d *differ) index() {
 	d.rnext = make([]int32, len(d.remote))
 	for j := range d.remote {
 		a := &d.remote[j]
-		d.remoteDigest.add(hashAccount(a))
 		k := d.keyOf(a.Identifier(field))
+		d.remoteDigest.add(hashKey(seedRemote, k))
 		if i, ok := d.idx[k]; ok {
 			d.rnext[j], d.rhead[i] = d.rhead[i], int32(j)+1
 			continue
@@ -649,12 +649,28 @@ func (d *differ) finish() *Plan {
 		p.Conflicts = []Conflict{}
 	}
 	keep := d.keep()
-	for i := range d.actions {
-		if keep == nil || keep[i] {
-			p.Actions = append(p.Actions, d.actions[i])
-		} else {
-			p.Deferred = append(p.Deferred, d.actions[i])
+	if keep == nil {
+		p.Actions = d.actions
+	} else {
+		// One allocation for both lists, each in plan order.
+		buf := make([]Action, 0, len(d.actions))
+		for i := range d.actions {
+			if keep[i] {
+				buf = append(buf, d.actions[i])
+			}
 		}
+		n := len(buf)
+		for i := range d.actions {
+			if !keep[i] {
+				buf = append(buf, d.actions[i])
+			}
+		}
+		p.Actions, p.Deferred = buf[:n:n], buf[n:]
+	}
+	if p.Actions == nil {
+		p.Actions = []Action{}
+	}
+	for i := range d.actions {
 		p.Counts[d.actions[i].Kind]++
 	}
 	return p

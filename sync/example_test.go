@@ -167,5 +167,5 @@ func ExampleReport_WriteText() {
 	// Conflicts (1):
 	//   dup.example  2 accounts on the server share this key
 	//
-	// 0 keys in sync. Plan d669d34ac426.
+	// 0 keys in sync. Plan 12b1febb4291.
 }

@@ -36,7 +36,7 @@ type Executor struct {
 	// of one key always run one after another, in plan order.
 	Concurrency int
 	// Progress, if set, is called after each action with the number done
-	// and the number in the plan. Calls do not overlap.
+	// (1, 2, 3, ...) and the number in the plan. Calls do not overlap.
 	Progress func(done, total int)
 	// Logger, if set, gets a line per action; never a password.
 	Logger *slog.Logger
@@ -158,7 +158,8 @@ type applier struct {
 	failedDep map[string]error  // "product:"+package or "client:"+e-mail -> why
 	done      int
 
-	progress gosync.Mutex // serialises Progress calls
+	progress gosync.Mutex // serialises Progress calls and guards reported
+	reported int
 }
 
 func (e *Executor) apply(ctx context.Context, p *Plan, remote []provider.Account, local []Service) (*Report, error) {
@@ -302,7 +303,6 @@ func (x *applier) finish(ctx context.Context, a *Action, out Outcome, serviceID,
 		}
 	}
 	x.done++
-	done := x.done
 	x.mu.Unlock()
 
 	attrs := []any{"kind", a.Kind, "key", a.Key, "service", serviceID, "outcome", out}
@@ -325,7 +325,8 @@ func (x *applier) finish(ctx context.Context, a *Action, out Outcome, serviceID,
 	}
 	if x.e.Progress != nil {
 		x.progress.Lock()
-		x.e.Progress(done, len(x.plan.Actions))
+		x.reported++
+		x.e.Progress(x.reported, len(x.plan.Actions))
 		x.progress.Unlock()
 	}
 }

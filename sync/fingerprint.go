@@ -17,23 +17,25 @@ import (
 //     Force or ExpectFingerprint, which only decide whether it is
 //     returned; Clients enters through the plan, which shows every client
 //     ID it supplied);
+//   - the normalised key of every record, per side, as an order-independent
+//     digest (each key hashed to 64 bits; the sum and the count);
 //   - the plan itself: key field, in-sync count, every action, deferred and
 //     held action, conflict and seen-missing count, with every field of the
-//     records they carry;
-//   - a digest of every input record: each record's fields hashed to 64
-//     bits and summed, per side, with the record counts.
+//     records they carry.
 //
-// So plans that differ in any byte have different fingerprints (SHA-256),
-// and inputs that differ anywhere, even where the plan does not change,
-// give different fingerprints except with a chance of about 2^-64. The
-// digest is a sum, so input order does not matter and no sort is needed:
-// hashing every record with SHA-256 would cost more than the whole diff.
+// So plans that differ in any byte have different fingerprints, and so do
+// listings with different keys. A field of a record the plan does not act
+// on (say, the creation date of an account in sync) is left out: it cannot
+// change the plan, and reading every field of every record costs more than
+// the rest of Diff together, because it touches every string of the input
+// where a diff touches only the keys. The digest is a sum, so input order
+// does not matter and no sort is needed.
 
-const fingerprintVersion = "accountsync/sync plan v2"
+const fingerprintVersion = "accountsync/sync plan v3"
 
 // hash64 is a small, fast 64-bit hash (MurmurHash3-style mixing of 8-byte
-// words) for the input digest. It is not cryptographic and needs not be:
-// what is applied, the plan, is covered by SHA-256.
+// words) for the digests. It is not cryptographic and needs not be: what
+// is applied, the plan, is covered by SHA-256.
 type hash64 struct{ h uint64 }
 
 func mix(h, k uint64) uint64 {
@@ -43,8 +45,6 @@ func mix(h, k uint64) uint64 {
 	h ^= k
 	return bits.RotateLeft64(h, 27)*5 + 0x52dce729
 }
-
-func (x *hash64) word(k uint64) { x.h = mix(x.h, k) }
 
 func (x *hash64) str(s string) { x.h = mixString(x.h, s) }
 
@@ -62,17 +62,6 @@ func mixString(h uint64, s string) uint64 {
 		h = mix(h, k)
 	}
 	return h
-}
-
-func (x *hash64) time(t time.Time) {
-	if t.IsZero() {
-		x.word(0)
-		return
-	}
-	_, off := t.Zone()
-	x.word(1)
-	x.word(uint64(t.Unix()))
-	x.word(uint64(t.Nanosecond())<<32 | uint64(uint32(int32(off))))
 }
 
 func (x *hash64) sum() uint64 {
@@ -95,34 +84,10 @@ const (
 	seedSeen
 )
 
-func hashAccount(a *provider.Account) uint64 {
-	x := hash64{seedRemote}
-	x.str(a.Email)
-	x.str(a.Username)
-	x.str(a.Domain)
-	x.str(a.UniqueIdentifier)
-	x.str(a.Product)
-	x.str(a.PrimaryIP)
-	x.time(a.Created)
-	x.str(string(a.Status))
-	return x.sum()
-}
-
-func hashService(s *Service) uint64 {
-	x := hash64{seedLocal}
-	x.str(s.ID)
-	x.str(s.ClientID)
-	x.str(s.ClientEmail)
-	x.str(s.ProductID)
-	x.str(s.Package)
-	x.str(s.Domain)
-	x.str(s.Username)
-	x.str(s.UniqueIdentifier)
-	x.str(string(s.Status))
-	x.str(s.DedicatedIP)
-	x.time(s.RegDate)
-	x.time(s.NextDueDate)
-	x.str(s.BillingCycle)
+// hashKey hashes a normalised key for a side's digest.
+func hashKey(seed uint64, k string) uint64 {
+	x := hash64{seed}
+	x.str(k)
 	return x.sum()
 }
 
