@@ -51,6 +51,7 @@ type expectation struct {
 	public Expectation
 	names  map[string]bool     // canonical FQDN host names
 	addrs  map[netip.Addr]bool // expected addresses
+	index  map[string]int      // FQDN name or address text -> position in public.Nameservers
 	min    int
 }
 
@@ -88,6 +89,14 @@ func compileExpectation(e Expectation) (*expectation, error) {
 	}
 	slices.Sort(list)
 	x.public = Expectation{Nameservers: list, MinMatches: x.min}
+	x.index = map[string]int{}
+	for i, e := range list {
+		if _, err := netip.ParseAddr(e); err == nil {
+			x.index[e] = i
+		} else {
+			x.index[e+"."] = i
+		}
+	}
 	return x, nil
 }
 
@@ -101,17 +110,17 @@ type verdict struct {
 // referral carried) with the expectation.
 func (x *expectation) judge(ns []string, glue map[string][]netip.Addr) verdict {
 	var v verdict
-	seenName := map[string]bool{}
-	seenAddr := map[netip.Addr]bool{}
+	// Which expected entries were met, in the order of x.public.Nameservers.
+	met := make([]bool, len(x.public.Nameservers))
 	for _, n := range ns {
 		ok := false
 		if x.names[n] {
-			seenName[n] = true
+			met[x.index[n]] = true
 			ok = true
 		}
 		for _, a := range glue[n] {
 			if x.addrs[a] {
-				seenAddr[a] = true
+				met[x.index[a.String()]] = true
 				ok = true
 			}
 		}
@@ -121,19 +130,12 @@ func (x *expectation) judge(ns []string, glue map[string][]netip.Addr) verdict {
 			v.unexpected = append(v.unexpected, display(n))
 		}
 	}
-	for n := range x.names {
-		if !seenName[n] {
-			v.missing = append(v.missing, display(n))
+	for i, e := range x.public.Nameservers {
+		if !met[i] {
+			v.missing = append(v.missing, e)
 		}
 	}
-	for a := range x.addrs {
-		if !seenAddr[a] {
-			v.missing = append(v.missing, a.String())
-		}
-	}
-	slices.Sort(v.matched)
-	slices.Sort(v.missing)
-	slices.Sort(v.unexpected)
+	// ns is sorted, so matched and unexpected are too.
 	v.correct = len(v.matched) >= x.min
 	return v
 }

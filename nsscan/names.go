@@ -27,10 +27,51 @@ func normalizeName(input string, minLabels int) (fqdn, unicode string, err error
 	if _, perr := netip.ParseAddr(s); perr == nil {
 		return "", "", errors.New("an IP address, not a name")
 	}
+	if plainLDH(s) {
+		// Lower-case letters, digits and hyphens only, with no A-label:
+		// IDNA would return the name unchanged, so skip its cost.
+		return checkLabels(s, minLabels)
+	}
 	ascii, err := idna.Lookup.ToASCII(s)
 	if err != nil {
 		return "", "", err
 	}
+	fqdn, _, err = checkLabels(ascii, minLabels)
+	if err != nil {
+		return "", "", err
+	}
+	unicode, uerr := idna.Lookup.ToUnicode(ascii)
+	if uerr != nil {
+		unicode = ascii
+	}
+	return fqdn, unicode, nil
+}
+
+// plainLDH reports whether s holds only lower-case letters, digits, hyphens
+// and dots, with no label that starts or ends with a hyphen or has hyphens
+// in its third and fourth places (the "xn--" form).
+func plainLDH(s string) bool {
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != '.' {
+			c := s[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+			continue
+		}
+		l := s[start:i]
+		if l != "" && (l[0] == '-' || l[len(l)-1] == '-' || len(l) >= 4 && l[2] == '-' && l[3] == '-') {
+			return false
+		}
+		start = i + 1
+	}
+	return true
+}
+
+// checkLabels applies the length and label rules to an A-label name and
+// returns it fully qualified, with itself as the U-label form.
+func checkLabels(ascii string, minLabels int) (fqdn, unicode string, err error) {
 	if len(ascii) > 253 {
 		return "", "", errors.New("longer than 253 characters")
 	}
@@ -46,11 +87,7 @@ func normalizeName(input string, minLabels int) (fqdn, unicode string, err error
 	if strings.Trim(labels[len(labels)-1], "0123456789") == "" {
 		return "", "", errors.New("has a numeric top-level label")
 	}
-	unicode, uerr := idna.Lookup.ToUnicode(ascii)
-	if uerr != nil {
-		unicode = ascii
-	}
-	return ascii + ".", unicode, nil
+	return ascii + ".", ascii, nil
 }
 
 // display returns name without its final dot; the root stays ".".

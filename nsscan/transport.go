@@ -119,7 +119,7 @@ func (c *Checker) exchangeTCP(ctx context.Context, ap netip.AddrPort, qname stri
 		}
 		return nil, err
 	}
-	resp, err := parseWire(b)
+	resp, err := parseWire(b, qname)
 	if err != nil {
 		return nil, fmt.Errorf("malformed answer: %w", err)
 	}

@@ -49,8 +49,9 @@ type wireRR struct {
 	soaMin uint32     // SOA MINIMUM
 }
 
-// parseWire decodes a DNS message.
-func parseWire(b []byte) (*wireMsg, error) {
+// parseWire decodes a DNS message. Names equal to known (the question
+// name, most of the time) share its string instead of allocating one.
+func parseWire(b []byte, known string) (*wireMsg, error) {
 	if len(b) < 12 {
 		return nil, errShort
 	}
@@ -67,7 +68,7 @@ func parseWire(b []byte) (*wireMsg, error) {
 	var scratch [256]byte
 	off := 12
 	for range qd {
-		name, next, err := readName(b, off, scratch[:0])
+		name, next, err := readName(b, off, scratch[:0], known)
 		if err != nil {
 			return nil, err
 		}
@@ -78,34 +79,37 @@ func parseWire(b []byte) (*wireMsg, error) {
 		off = next + 4
 	}
 	sections := [3]*[]wireRR{&m.answer, &m.ns, &m.ex}
+	// One backing array for the three sections. A record takes at least
+	// 11 octets: never trust the counts for an allocation.
+	all := make([]wireRR, 0, min(counts[0]+counts[1]+counts[2], (len(b)-off)/11+1))
 	for s, n := range counts {
-		// A record takes at least 11 octets: never trust a count for an
-		// allocation.
-		*sections[s] = make([]wireRR, 0, min(n, (len(b)-off)/11+1))
+		start := len(all)
 		for range n {
-			rr, next, err := readRR(b, off, scratch[:0])
+			rr, next, err := readRR(b, off, scratch[:0], known)
 			if err != nil {
 				// A message truncated to fit (TC set) may end inside a
 				// record; keep what was read.
 				if m.truncated {
+					*sections[s] = all[start:len(all):len(all)]
 					return m, nil
 				}
 				return nil, err
 			}
 			if rr.rtype != dns.TypeOPT && rr.rtype != 0 {
-				*sections[s] = append(*sections[s], rr)
+				all = append(all, rr)
 			}
 			off = next
 		}
+		*sections[s] = all[start:len(all):len(all)]
 	}
 	return m, nil
 }
 
 // readRR decodes the record at off; types a check does not read keep only
 // their owner and type.
-func readRR(b []byte, off int, scratch []byte) (wireRR, int, error) {
+func readRR(b []byte, off int, scratch []byte, known string) (wireRR, int, error) {
 	var rr wireRR
-	name, off, err := readName(b, off, scratch)
+	name, off, err := readName(b, off, scratch, known)
 	if err != nil {
 		return rr, 0, err
 	}
@@ -128,7 +132,7 @@ func readRR(b []byte, off int, scratch []byte) (wireRR, int, error) {
 	}
 	switch rr.rtype {
 	case dns.TypeNS, dns.TypeCNAME:
-		t, next, err := readName(b, off, scratch)
+		t, next, err := readName(b, off, scratch, known)
 		if err != nil {
 			return rr, 0, err
 		}
@@ -147,9 +151,9 @@ func readRR(b []byte, off int, scratch []byte) (wireRR, int, error) {
 		}
 		rr.addr = netip.AddrFrom16([16]byte(b[off:end])).Unmap()
 	case dns.TypeSOA:
-		_, next, err := readName(b, off, scratch)
+		_, next, err := readName(b, off, scratch, known)
 		if err == nil {
-			_, next, err = readName(b, next, scratch)
+			_, next, err = readName(b, next, scratch, known)
 		}
 		if err != nil {
 			return rr, 0, err
@@ -167,7 +171,7 @@ func readRR(b []byte, off int, scratch []byte) (wireRR, int, error) {
 // escapes (\. for the special characters, \DDD outside printable ASCII).
 // It returns the offset after the name where it starts, not where a
 // pointer leads.
-func readName(b []byte, off int, buf []byte) (string, int, error) {
+func readName(b []byte, off int, buf []byte, known string) (string, int, error) {
 	end := -1
 	wire := 0
 	for hops := 0; ; {
@@ -181,8 +185,11 @@ func readName(b []byte, off int, buf []byte) (string, int, error) {
 				if end < 0 {
 					end = off + 1
 				}
-				if len(buf) == 0 {
+				switch {
+				case len(buf) == 0:
 					return ".", end, nil
+				case string(buf) == known:
+					return known, end, nil
 				}
 				return string(buf), end, nil
 			}

@@ -54,7 +54,7 @@ func FuzzParseWire(f *testing.F) {
 	}
 	f.Add([]byte{0, 1, 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 2, 0, 1}) // a pointer to itself
 	f.Fuzz(func(t *testing.T, b []byte) {
-		got, err := parseWire(b)
+		got, err := parseWire(b, "good.test.")
 		var want dns.Msg
 		if want.Unpack(b) != nil || err != nil || want.Truncated {
 			return // no panic is all that is asked of bad input

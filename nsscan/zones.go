@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"net/netip"
 	"slices"
@@ -130,20 +129,20 @@ func (e *stepError) category() string {
 	return CategoryUnableToCheck
 }
 
-// order returns the servers of a zone in the order one question tries them:
-// a rotation starting at a position given by a hash of the question name, so
-// the load spreads over the servers and the same name always meets the same
-// servers in the same order, whatever else runs at the time.
-func order(servers []server, key string) []server {
+// start is the position in servers where the rotation for key begins: an
+// FNV-1a hash of the name. Each question tries the servers of a zone from
+// there on, so the load spreads over the servers and the same name always
+// meets the same servers in the same order, whatever else runs at the time.
+func start(servers []server, key string) int {
 	if len(servers) < 2 {
-		return servers
+		return 0
 	}
-	h := fnv.New32a()
-	h.Write([]byte(key))
-	i := int(h.Sum32() % uint32(len(servers)))
-	out := make([]server, 0, len(servers))
-	out = append(out, servers[i:]...)
-	return append(out, servers[:i]...)
+	h := uint32(2166136261)
+	for i := 0; i < len(key); i++ {
+		h ^= uint32(key[i])
+		h *= 16777619
+	}
+	return int(h % uint32(len(servers)))
 }
 
 // ask puts one question to the servers of zone apex, one after another,
@@ -157,17 +156,23 @@ func order(servers []server, key string) []server {
 func (c *Checker) ask(ctx context.Context, apex string, servers []server, qname string, qtype uint16, skip map[netip.AddrPort]bool) (reply, int, error) {
 	queries := 0
 	fail := &stepError{zone: apex}
-	var candidates []server
-	for _, srv := range order(servers, qname) {
-		if !skip[srv.addr] {
-			candidates = append(candidates, srv)
-		}
+	first := start(servers, qname)
+	var deadBuf [16]bool
+	dead := deadBuf[:0]
+	if len(servers) > len(deadBuf) {
+		dead = make([]bool, len(servers))
+	} else {
+		dead = deadBuf[:len(servers)]
 	}
-	dead := make([]bool, len(candidates))
+	for i, srv := range servers {
+		dead[i] = skip[srv.addr]
+	}
 	tried := 0
 	for lap := true; lap && tried < c.attempts; {
 		lap = false
-		for i, srv := range candidates {
+		for k := range servers {
+			i := (first + k) % len(servers)
+			srv := servers[i]
 			if dead[i] || tried == c.attempts {
 				continue
 			}
