@@ -247,7 +247,7 @@ func (kp *keyPlan) add(a Action, standsFor Kind, hold string) bool {
 }
 
 func (d *differ) classifyEntry(e *entry) {
-	if strings.HasPrefix(e.key, invalidPrefix) {
+	if d.invalid != nil && strings.HasPrefix(e.key, invalidPrefix) {
 		d.conflict(e, d.invalid[e.key])
 		return
 	}
@@ -622,7 +622,10 @@ func needed(n int) string {
 
 func sortActions(as []Action) {
 	slices.SortFunc(as, func(a, b Action) int {
-		return cmp.Or(cmp.Compare(a.Kind.rank(), b.Kind.rank()), strings.Compare(a.Key, b.Key), strings.Compare(a.Reason, b.Reason))
+		if a.Kind != b.Kind {
+			return cmp.Compare(a.Kind.rank(), b.Kind.rank())
+		}
+		return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.Reason, b.Reason))
 	})
 }
 

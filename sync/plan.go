@@ -17,9 +17,12 @@ import (
 // Lists are sorted by kind (in the order of [Kinds]) and then by key, so the
 // same inputs in any order give the same plan, byte for byte.
 type Plan struct {
-	// Fingerprint is a hex SHA-256 over the normalised inputs and the
-	// options that shape the plan (not Limits, Force or
-	// ExpectFingerprint): equal fingerprints mean equal plans.
+	// Fingerprint is a hex SHA-256 over the options that shape the plan
+	// (not Limits, Force or ExpectFingerprint), the normalised keys of
+	// both listings, and the plan's own content, which carries every field
+	// of every record it acts on or reports. Equal fingerprints mean equal
+	// plans from the same keys; Options.ExpectFingerprint uses it to apply
+	// only what was reviewed.
 	Fingerprint string `json:"fingerprint"`
 	// KeyField is the key field the plan was made with; the executor
 	// matches records the same way.
