@@ -275,6 +275,12 @@ func (m *udpMux) send(pkt []byte) {
 		return
 	}
 	m.flushing = true
+	m.sendMu.Unlock()
+	// Let the other runnable queries (typically woken together by one
+	// batch of answers) queue their packets first, so that one system call
+	// carries them all.
+	runtime.Gosched()
+	m.sendMu.Lock()
 	for len(m.lens) > 0 {
 		arena, lens := m.arena, m.lens
 		m.arena, m.lens = m.spareArena[:0], m.spareLens[:0]
