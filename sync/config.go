@@ -16,6 +16,7 @@ type config struct {
 	dom         normalizer // for comparing domains when the key is not the domain
 	selection   map[string]bool
 	clients     map[string]string
+	productsCI  map[string]string // lower-case package -> product ID, "" when ambiguous
 	nameservers map[string]bool
 	seen        map[string]int
 	limits      Limits
@@ -99,6 +100,14 @@ func resolve(opts Options) (*config, error) {
 		}
 		c.productDigest.add(hashPair(seedProduct, pkg, id))
 	}
+	c.productsCI = make(map[string]string, len(opts.Products))
+	for pkg, id := range opts.Products {
+		l := strings.ToLower(strings.TrimSpace(pkg))
+		if old, ok := c.productsCI[l]; ok && old != id {
+			id = "" // two products differ only in case: no guessing
+		}
+		c.productsCI[l] = id
+	}
 	c.nameservers = make(map[string]bool, len(opts.Nameservers))
 	for k, ok := range opts.Nameservers {
 		n, err := c.norm.key(k)
@@ -144,4 +153,15 @@ func resolve(opts Options) (*config, error) {
 		c.nextDue = time.Date(y, m, d+opts.Billing.NextDueInDays, 0, 0, 0, 0, opts.Now.Location())
 	}
 	return c, nil
+}
+
+// product returns the product of a package: the exact entry of Products,
+// or else the one entry that differs only in case and space, since
+// packages are compared that way.
+func (c *config) product(pkg string) (string, bool) {
+	if id, ok := c.Products[pkg]; ok {
+		return id, true
+	}
+	id := c.productsCI[strings.ToLower(strings.TrimSpace(pkg))]
+	return id, id != ""
 }

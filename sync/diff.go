@@ -3,6 +3,7 @@ package sync
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"strings"
@@ -47,6 +48,9 @@ func Diff(remote []provider.Account, local []Service, opts Options) (*Plan, erro
 	cfg, err := resolve(opts)
 	if err != nil {
 		return nil, err
+	}
+	if len(remote) > math.MaxInt32-1 || len(local) > math.MaxInt32-1 {
+		return nil, fmt.Errorf("sync: diff: more than %d records on one side", math.MaxInt32-1)
 	}
 	d := &differ{cfg: cfg, remote: remote, local: local}
 	d.index()
@@ -418,7 +422,7 @@ func (d *differ) planImport(kp *keyPlan, acct *provider.Account) {
 			Reason: "on the server only, but the account has no valid e-mail address to find or create a client for"}, Import, "")
 		return
 	}
-	pid, mapped := d.cfg.Products[acct.Product]
+	pid, mapped := d.cfg.product(acct.Product)
 	if !mapped && acct.Product == "" {
 		kp.add(Action{Kind: Review, Remote: remote,
 			Reason: `on the server only, but the account reports no package and Products has no entry for ""`}, Import, "")
@@ -530,7 +534,7 @@ func (d *differ) planBoth(kp *keyPlan, acct *provider.Account, s *Service) {
 			Reason: "the server's details differ from billing"}
 		for _, c := range changes {
 			if c.Field == FieldPackage {
-				a.ProductID = d.cfg.Products[c.New]
+				a.ProductID, _ = d.cfg.product(c.New)
 				if a.ProductID == "" {
 					a.Reason += fmt.Sprintf("; package %q has no product yet", c.New)
 				}

@@ -284,3 +284,29 @@ func TestDiffRejectsBadOptions(t *testing.T) {
 		})
 	}
 }
+
+func TestDiffFindsProductsRegardlessOfCase(t *testing.T) {
+	remote := []provider.Account{acct("a.example", "a", "a@example.net", "Gold", "", on)}
+	clients := map[string]string{"a@example.net": "1"}
+	tests := []struct {
+		name     string
+		products map[string]string
+		want     string // product ID of the import, "" when a product is created
+	}{
+		{"an exact entry is used", map[string]string{"Gold": "5", "gold": "6"}, "5"},
+		{"an entry differing in case is used", map[string]string{"gold ": "6"}, "6"},
+		{"two entries differing in case are not guessed between", map[string]string{"gold": "6", "GOLD": "7"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Diff(remote, nil, Options{Clients: clients, Products: tt.products, Force: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			imp := p.Actions[len(p.Actions)-1]
+			if imp.Kind != Import || imp.ProductID != tt.want || (tt.want == "") != (p.Counts[CreateProduct] == 1) {
+				t.Errorf("import product %q with %d create-product, want %q", imp.ProductID, p.Counts[CreateProduct], tt.want)
+			}
+		})
+	}
+}

@@ -122,10 +122,12 @@ type Options struct {
 	// Clients maps client e-mail addresses to billing client IDs. An
 	// import whose address is missing gets a CreateClient action.
 	Clients map[string]string
-	// Products maps server packages to billing product IDs. An import or
-	// package change to a package that is missing gets a CreateProduct
-	// action. The entry for "" is the product of accounts that report no
-	// package; without it such accounts go to review.
+	// Products maps server packages to billing product IDs. Packages are
+	// looked up exactly, then ignoring case and surrounding space if that
+	// finds one product. An import or package change to a package that is
+	// missing gets a CreateProduct action. The entry for "" is the product
+	// of accounts that report no package; without it such accounts go to
+	// review.
 	Products map[string]string
 	// Billing is applied to imported services.
 	Billing Billing
