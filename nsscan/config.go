@@ -85,8 +85,9 @@ type Config struct {
 }
 
 // Checker judges domains' delegations. It is safe for concurrent use, and
-// caches registry servers, per-server rate limiters and UDP sockets for its
-// lifetime; use one Checker for a whole run.
+// keeps registry servers, per-server rate limiters and UDP sockets for its
+// lifetime: use one Checker for a whole run, and Close it afterwards to
+// release its sockets and goroutines.
 type Checker struct {
 	roots       []server
 	port        int

@@ -29,9 +29,8 @@ const BigNameservers = 60
 
 // Registry returns the servers of a small registry hierarchy: a root, a
 // top-level domain "test" on two servers with a second-level suffix co.test
-// served by the same servers (as in .uk before 2014), and "uk" with co.uk
-// delegated to a server of its own, which the Public Suffix List knows as a
-// registry-level suffix. Only the parent side exists: the hosting company's
+// served by the same servers, and "uk" with co.uk delegated to a server of
+// its own, which the Public Suffix List knows as a registry-level suffix. Only the parent side exists: the hosting company's
 // servers (127.0.0.20 and .21) and the other provider's (.22 and .23) are
 // never started, because a delegation check never asks them.
 //
@@ -44,6 +43,8 @@ const BigNameservers = 60
 //	xn--bcher-kva    ns1, ns2.hostco.test                   bücher.test
 //	vanity.test      ns1, ns2.vanity.test, glue .20 and .21 hostco's addresses
 //	big.test         60 names in hostco.test                truncated over UDP
+//	served.test      ns1, ns2.hostco.test, and the registry's
+//	                 servers serve the zone too             authoritative answer
 //	alias.test       CNAME good.test                        alias
 //	nic.test         an address, no delegation              not a zone
 //	shop.co.test     ns1, ns2.hostco.test                   correct
@@ -53,8 +54,8 @@ const BigNameservers = 60
 func Registry() []Server {
 	return []Server{
 		{Addr: AddrRoot, Zones: []string{rootZone}},
-		{Addr: AddrTest1, Zones: []string{TestZone(), coTestZone}},
-		{Addr: AddrTest2, Zones: []string{TestZone(), coTestZone}},
+		{Addr: AddrTest1, Zones: []string{TestZone(), coTestZone, servedZone}},
+		{Addr: AddrTest2, Zones: []string{TestZone(), coTestZone, servedZone}},
 		{Addr: AddrUK, Zones: []string{ukZone}},
 		{Addr: AddrCoUK, Zones: []string{coUKZone}},
 	}
@@ -111,6 +112,8 @@ vanity         NS  ns2.vanity
 ns1.vanity     A   127.0.0.20
 ns2.vanity     A   127.0.0.21
 alias          CNAME good.test.
+served         NS  ns1.hostco.test.
+served         NS  ns2.hostco.test.
 `)
 	for i := range BigNameservers {
 		fmt.Fprintf(&b, "big            NS  ns%02d-with-a-rather-long-label-for-size.hostco.test.\n", i)
@@ -125,6 +128,16 @@ $TTL 3600
 @              NS  ns2.nic.test.
 shop           NS  ns1.hostco.test.
 shop           NS  ns2.hostco.test.
+`
+
+// servedZone is a child zone the registry's own servers also serve, so
+// they answer its NS set with authority instead of referring.
+const servedZone = `$ORIGIN served.test.
+$TTL 3600
+@              SOA ns1.nic.test. hostmaster.nic.test. 1 7200 3600 1209600 300
+@              NS  ns1.hostco.test.
+@              NS  ns2.hostco.test.
+@              A   127.0.0.20
 `
 
 const ukZone = `$ORIGIN uk.
