@@ -50,27 +50,54 @@ const (
 	TerminateRemote Kind = "terminate-remote"
 )
 
-var kindOrder = [...]Kind{
-	Review, CreateProduct, CreateClient, Import, Export, UpdateLocal,
-	UnsuspendLocal, UnsuspendRemote, SuspendLocal, SuspendRemote,
-	TerminateLocal, TerminateRemote,
+// kindOrder returns every kind in plan order.
+func kindOrder() [12]Kind {
+	return [12]Kind{
+		Review, CreateProduct, CreateClient, Import, Export, UpdateLocal,
+		UnsuspendLocal, UnsuspendRemote, SuspendLocal, SuspendRemote,
+		TerminateLocal, TerminateRemote,
+	}
 }
 
 // Kinds returns every kind in plan order.
-func Kinds() []Kind { return append([]Kind(nil), kindOrder[:]...) }
+func Kinds() []Kind {
+	all := kindOrder()
+	return all[:]
+}
 
-// rank is k's position in plan order, or len(kindOrder) if k is unknown.
+// rank is k's position in plan order, or 12 if k is unknown.
 func (k Kind) rank() int {
-	for i, o := range kindOrder {
-		if o == k {
-			return i
-		}
+	switch k {
+	case Review:
+		return 0
+	case CreateProduct:
+		return 1
+	case CreateClient:
+		return 2
+	case Import:
+		return 3
+	case Export:
+		return 4
+	case UpdateLocal:
+		return 5
+	case UnsuspendLocal:
+		return 6
+	case UnsuspendRemote:
+		return 7
+	case SuspendLocal:
+		return 8
+	case SuspendRemote:
+		return 9
+	case TerminateLocal:
+		return 10
+	case TerminateRemote:
+		return 11
 	}
-	return len(kindOrder)
+	return 12
 }
 
 // Valid reports whether k is one of the kinds above.
-func (k Kind) Valid() bool { return k.rank() < len(kindOrder) }
+func (k Kind) Valid() bool { return k.rank() < 12 }
 
 // Destructive reports whether k removes something: [TerminateLocal] or
 // [TerminateRemote].

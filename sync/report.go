@@ -96,7 +96,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(tw, "Sync report, %s to %s (%s)\n", r.Started.Format("2006-01-02 15:04:05 MST"),
 		r.Finished.Format("15:04:05"), r.Finished.Sub(r.Started).Round(time.Second))
 	rows := false
-	for _, k := range kindOrder {
+	for _, k := range kindOrder() {
 		if r.Succeeded[k]+r.Failed[k]+r.Skipped[k] == 0 {
 			continue
 		}
