@@ -62,8 +62,8 @@ type Config struct {
 	// Each server of the zone is asked in turn (SERVFAIL, REFUSED, timeouts
 	// and broken answers move on to the next); when the zone has fewer
 	// servers than Attempts, those that only timed out are asked again. A
-	// negative verdict is then confirmed by another server of the zone
-	// within the same budget. Zero means DefaultAttempts (3).
+	// negative verdict is then confirmed by another server of the zone,
+	// with a budget of its own. Zero means DefaultAttempts (3).
 	Attempts int
 	// Concurrency is the number of domains CheckAll checks at once. Zero
 	// means DefaultConcurrency (64).
