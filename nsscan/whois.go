@@ -135,6 +135,9 @@ func (w *RegistryWhois) LookupNameservers(ctx context.Context, domain string) (W
 		return rec, err
 	}
 	text, qerr := w.query(ctx, domain, addr)
+	if qerr != nil {
+		w.log.LogAttrs(ctx, slog.LevelDebug, "nsscan: whois query failed", slog.String("server", addr), slog.String("domain", domain), slog.String("error", qerr.Error()))
+	}
 	if qerr != nil && text == "" {
 		return rec, fmt.Errorf("nsscan: whois %s at %s: %w", domain, addr, qerr)
 	}
