@@ -35,9 +35,15 @@
 // truncates large referrals to nothing at all, which must not read as "no
 // nameservers"). SERVFAIL, REFUSED, a timeout, an answer to another
 // question, an upward or sideways referral and a lame answer each move on
-// to the next server of the zone, up to Config.Attempts servers. Servers
+// to the next server of the zone, up to Config.Attempts queries; a zone
+// with fewer servers than that has its silent servers asked again. Servers
 // are tried in an order that depends only on the domain's name, so a check
 // gives the same answer from the same servers however many run beside it.
+//
+// Which zone cuts belong to a registry comes from the Public Suffix List
+// embedded in golang.org/x/net/publicsuffix (ICANN and private sections). A
+// second-level registry missing from that snapshot is taken for an ordinary
+// domain: names below it are judged by its delegation, with a note.
 //
 // A recursive resolver is never used: it would return the child zone's own
 // NS set, which can differ from the registry's and hide exactly the
@@ -76,9 +82,10 @@
 // would pass the context's deadline the check fails at once with category
 // "rate-limited". [Checker.CheckAll] runs Config.Concurrency workers,
 // yields results as they complete and stops when its context ends or the
-// caller stops ranging. UDP sockets are reused across queries and servers;
-// late answers to earlier queries are recognised by ID and source and
-// dropped.
+// caller stops ranging. Queries go over long-lived UDP sockets, one
+// connected socket per registry server, written and read in batches; late
+// answers to earlier queries are recognised by ID and source and dropped.
+// [Checker.Close] releases the sockets.
 //
 // # Testing on loopback
 //
