@@ -24,6 +24,19 @@ const (
 // Valid reports whether s is [StatusActive] or [StatusSuspended].
 func (s Status) Valid() bool { return s == StatusActive || s == StatusSuspended }
 
+// ExtraPartial is the [Account.Extra] key a provider sets to "true" on an
+// account the server lists but cannot describe, such as an OpenStack
+// server in a cell Nova cannot reach. Only its identifier (and perhaps its
+// creation time) is known; its empty fields are unknown, not empty, and
+// its Status is not a reading. Consumers treat only the account's
+// existence as known: the sync engine plans nothing that depends on its
+// details and asks for a review where it would have acted.
+const ExtraPartial = "partial"
+
+// Partial reports whether the provider marked the account with
+// [ExtraPartial].
+func (a Account) Partial() bool { return a.Extra[ExtraPartial] == "true" }
+
 // Account is one account on a server, in the shape of a WHMCS ListAccounts
 // record.
 //

@@ -416,6 +416,11 @@ func (d *differ) confirmHold(n int, what string) string {
 
 func (d *differ) planImport(kp *keyPlan, acct *provider.Account) {
 	remote := d.accts.new(*acct)
+	if acct.Partial() {
+		kp.add(Action{Kind: Review, Remote: remote,
+			Reason: "on the server only, but the server reported the account only in part; import it once the server describes it in full"}, Import, "")
+		return
+	}
 	email := normalizeEmail(acct.Email)
 	if !validEmail(email) {
 		kp.add(Action{Kind: Review, Remote: remote,
@@ -473,9 +478,19 @@ func (d *differ) planMissing(kp *keyPlan, s *Service) {
 }
 
 func (d *differ) planBoth(kp *keyPlan, acct *provider.Account, s *Service) {
-	switch s.Status {
-	case Completed:
+	if s.Status == Completed {
 		return
+	}
+	if acct.Partial() {
+		// The account exists, which is all a live service needs to know;
+		// its status and details are unknown, so nothing is compared.
+		if !s.Status.live() {
+			kp.add(Action{Kind: Review, Remote: d.accts.new(*acct), Local: d.svcs.new(*s),
+				Reason: fmt.Sprintf("%s in billing (service %s), but the server reported the account only in part", s.Status, s.ID)}, UpdateLocal, "")
+		}
+		return
+	}
+	switch s.Status {
 	case Pending:
 		kp.add(Action{Kind: Review, Remote: d.accts.new(*acct), Local: d.svcs.new(*s),
 			Reason: fmt.Sprintf("Pending in billing (service %s) but the account already exists on the server", s.ID)}, UpdateLocal, "")

@@ -233,5 +233,15 @@ func scenarios() []scenario {
 	add("keyed-by-a-custom-field", []provider.Account{vm("node1--100", "vm1", on), vm("node1--101", "vm2", off)},
 		[]Service{vs("1", "NODE1--100", "vm1", Active), vs("2", "node1--101", "vm2", Active), vs("3", "", "vm3", Active)},
 		Options{KeyField: "customfield.VM ID"})
+
+	// A server in an unreachable cloud cell is listed with its id only.
+	partial := func(id string) provider.Account {
+		return provider.Account{UniqueIdentifier: id, Created: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC),
+			Status: on, Extra: map[string]string{provider.ExtraPartial: "true"}}
+	}
+	add("partial-records-are-known-to-exist-and-nothing-more",
+		[]provider.Account{partial("node1--100"), partial("node1--101"), partial("node1--102")},
+		[]Service{vs("1", "node1--100", "vm1", Suspended), vs("2", "node1--101", "vm2", Cancelled)},
+		Options{KeyField: "customfield.VM ID", TerminateRemote: true, TerminateLocal: true})
 	return out
 }

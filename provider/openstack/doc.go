@@ -95,8 +95,8 @@
 // PrimaryIP, Email and Username are empty, Status is Active (the real
 // state is unknown) and Extra["partial"] is "true". A caller comparing
 // fields must skip partial records rather than read the empty fields as
-// changes; what matters is that the server is not mistaken for a deleted
-// one. Before 2.69 Nova leaves such servers out of the listing without a
+// changes (the sync engine does: see provider.ExtraPartial); what matters
+// is that the server is not mistaken for a deleted one. Before 2.69 Nova leaves such servers out of the listing without a
 // sign, so on a cloud older than 2.69 an unreachable cell shortens the
 // listing and nothing here can tell.
 //

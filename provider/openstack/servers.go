@@ -111,7 +111,7 @@ func (s Server) Account() provider.Account {
 	set("flavor_id", s.FlavorID)
 	set("image_id", s.ImageID)
 	if s.Partial {
-		a.Extra["partial"] = "true"
+		a.Extra[provider.ExtraPartial] = "true"
 	}
 	return a
 }
