@@ -361,6 +361,8 @@ func (r *Response) LooksLikeHTML() bool {
 // Config.CertSHA256.
 type PinError struct{ Got, Want string }
 
+// Error names both fingerprints, so an operator can tell a changed
+// certificate from a mistyped pin.
 func (e *PinError) Error() string {
 	return fmt.Sprintf("certificate sha256 %s does not match the pinned %s", e.Got, e.Want)
 }
