@@ -8,6 +8,9 @@
 //     retry only when the request provably never reached the server (the
 //     connection was refused, or the server answered 429). 401 and 403 are never
 //     retried, because panels lock out addresses that keep failing to log in.
+//     An attempt that runs past Config.Timeout is not retried either: a panel
+//     that took that long once would, retried, multiply the wait; the error
+//     is transient, for the caller's next run.
 //   - a RoundTripper that waits on an x/time/rate limiter before every attempt,
 //     retries included, so the budget per server holds under retries.
 //   - TLS verification on by default; Config.CertSHA256 pins a (self-signed)
