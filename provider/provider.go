@@ -96,7 +96,7 @@ type NewAccount struct {
 
 // String describes the account without its password.
 func (n NewAccount) String() string {
-	return "NewAccount{Username:" + n.Username + " Domain:" + n.Domain + " Email:" + n.Email + " Product:" + n.Product + " Password:" + mask(n.Password) + "}"
+	return "NewAccount{Username:" + n.Username + " Domain:" + n.Domain + " Email:" + n.Email + " Product:" + n.Product + " Password:" + MaskSecret(n.Password) + "}"
 }
 
 // LogValue masks the password when a NewAccount is logged with log/slog.
@@ -106,7 +106,7 @@ func (n NewAccount) LogValue() slog.Value {
 		slog.String("domain", n.Domain),
 		slog.String("email", n.Email),
 		slog.String("product", n.Product),
-		slog.String("password", mask(n.Password)),
+		slog.String("password", MaskSecret(n.Password)),
 	)
 }
 
@@ -116,8 +116,11 @@ type Package struct {
 	Extra map[string]string // panel detail: quotas, ids
 }
 
-// mask hides a secret but tells whether one was set.
-func mask(secret string) string {
+// MaskSecret is how a secret appears in String methods, log lines and
+// errors: "REDACTED" when one is set, "" when none is, so a reader can tell
+// a missing credential from a hidden one without seeing it. Providers use it
+// in their Config's String and LogValue.
+func MaskSecret(secret string) string {
 	if secret == "" {
 		return ""
 	}

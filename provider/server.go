@@ -132,7 +132,7 @@ func (s Server) BaseURL(securePort, plainPort int) (string, error) {
 // String describes the server without its secrets.
 func (s Server) String() string {
 	return fmt.Sprintf("Server{Type:%s Name:%s Host:%s Port:%d Secure:%t Username:%s Password:%s AccessHash:%s}",
-		s.Type, s.Name, s.Host(), s.Port, s.Secure, s.Username, mask(s.Password), mask(s.AccessHash))
+		s.Type, s.Name, s.Host(), s.Port, s.Secure, s.Username, MaskSecret(s.Password), MaskSecret(s.AccessHash))
 }
 
 // LogValue masks the secrets when a Server is logged with log/slog.
@@ -144,8 +144,8 @@ func (s Server) LogValue() slog.Value {
 		slog.Int("port", s.Port),
 		slog.Bool("secure", s.Secure),
 		slog.String("username", s.Username),
-		slog.String("password", mask(s.Password)),
-		slog.String("accessHash", mask(s.AccessHash)),
+		slog.String("password", MaskSecret(s.Password)),
+		slog.String("accessHash", MaskSecret(s.AccessHash)),
 	)
 }
 

@@ -93,22 +93,15 @@ type Notification struct {
 // String describes the notification without its password.
 func (n Notification) String() string {
 	return fmt.Sprintf("Notification{Kind:%s Key:%s ServiceID:%s ClientID:%s Email:%s Password:%s}",
-		n.Kind, n.Key, n.ServiceID, n.ClientID, n.Email, mask(n.Password))
+		n.Kind, n.Key, n.ServiceID, n.ClientID, n.Email, provider.MaskSecret(n.Password))
 }
 
 // LogValue masks the password when a Notification is logged with log/slog.
 func (n Notification) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("kind", string(n.Kind)), slog.String("key", n.Key),
-		slog.String("service", n.ServiceID), slog.String("password", mask(n.Password)),
+		slog.String("service", n.ServiceID), slog.String("password", provider.MaskSecret(n.Password)),
 	)
-}
-
-func mask(secret string) string {
-	if secret == "" {
-		return ""
-	}
-	return "REDACTED"
 }
 
 // Notifier sends the e-mails of imports and exports, such as through WHMCS

@@ -99,7 +99,7 @@ type Config struct {
 // String describes the configuration without its secrets.
 func (c Config) String() string {
 	return fmt.Sprintf("directadmin.Config{BaseURL:%s Username:%s Password:%s APIToken:%s Scope:%s Concurrency:%d JSON:%t}",
-		c.BaseURL, c.Username, mask(c.Password), mask(c.APIToken), c.Scope, c.Concurrency, c.JSON)
+		c.BaseURL, c.Username, provider.MaskSecret(c.Password), provider.MaskSecret(c.APIToken), c.Scope, c.Concurrency, c.JSON)
 }
 
 // LogValue masks the secrets when a Config is logged with log/slog.
@@ -107,19 +107,12 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("baseURL", c.BaseURL),
 		slog.String("username", c.Username),
-		slog.String("password", mask(c.Password)),
-		slog.String("apiToken", mask(c.APIToken)),
+		slog.String("password", provider.MaskSecret(c.Password)),
+		slog.String("apiToken", provider.MaskSecret(c.APIToken)),
 		slog.String("scope", string(c.Scope)),
 		slog.Int("concurrency", c.Concurrency),
 		slog.Bool("json", c.JSON),
 	)
-}
-
-func mask(secret string) string {
-	if secret == "" {
-		return ""
-	}
-	return "REDACTED"
 }
 
 // Client is a DirectAdmin server reached through its legacy CMD_API_*

@@ -120,7 +120,7 @@ type Config struct {
 // String describes the configuration without its secrets.
 func (c Config) String() string {
 	return fmt.Sprintf("openstack.Config{BaseURL:%s Username:%s UserID:%s ProjectName:%s ProjectID:%s ApplicationCredentialID:%s Region:%s Interface:%s AllTenants:%t Password:%s APIToken:%s}",
-		c.BaseURL, c.Username, c.UserID, c.ProjectName, c.ProjectID, c.ApplicationCredentialID, c.Region, c.Interface, c.AllTenants, mask(c.Password), mask(c.APIToken))
+		c.BaseURL, c.Username, c.UserID, c.ProjectName, c.ProjectID, c.ApplicationCredentialID, c.Region, c.Interface, c.AllTenants, provider.MaskSecret(c.Password), provider.MaskSecret(c.APIToken))
 }
 
 // LogValue masks Password and APIToken when a Config is logged with
@@ -136,16 +136,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("region", c.Region),
 		slog.String("interface", c.Interface),
 		slog.Bool("allTenants", c.AllTenants),
-		slog.String("password", mask(c.Password)),
-		slog.String("apiToken", mask(c.APIToken)),
+		slog.String("password", provider.MaskSecret(c.Password)),
+		slog.String("apiToken", provider.MaskSecret(c.APIToken)),
 	)
-}
-
-func mask(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "REDACTED"
 }
 
 // Client is an OpenStack cloud (Keystone v3 and Nova) seen as a

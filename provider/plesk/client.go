@@ -67,7 +67,7 @@ type Config struct {
 // String describes the configuration without its secrets.
 func (c Config) String() string {
 	return fmt.Sprintf("plesk.Config{BaseURL:%s Username:%s Password:%s APIToken:%s}",
-		c.BaseURL, c.Username, mask(c.Password), mask(c.APIToken))
+		c.BaseURL, c.Username, provider.MaskSecret(c.Password), provider.MaskSecret(c.APIToken))
 }
 
 // LogValue masks the secrets when a Config is logged with log/slog.
@@ -75,16 +75,9 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("baseURL", c.BaseURL),
 		slog.String("username", c.Username),
-		slog.String("password", mask(c.Password)),
-		slog.String("apiToken", mask(c.APIToken)),
+		slog.String("password", provider.MaskSecret(c.Password)),
+		slog.String("apiToken", provider.MaskSecret(c.APIToken)),
 	)
-}
-
-func mask(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "REDACTED"
 }
 
 // Client talks to one Plesk server through its XML-API. It is safe for

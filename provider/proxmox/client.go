@@ -147,7 +147,7 @@ type Config struct {
 // String describes the configuration without its secrets.
 func (c Config) String() string {
 	return fmt.Sprintf("proxmox.Config{BaseURL:%s Username:%s Password:%s APIToken:%s Cluster:%s}",
-		c.BaseURL, c.Username, mask(c.Password), mask(c.APIToken), c.Cluster)
+		c.BaseURL, c.Username, provider.MaskSecret(c.Password), provider.MaskSecret(c.APIToken), c.Cluster)
 }
 
 // LogValue masks the secrets when a Config is logged with log/slog.
@@ -155,17 +155,10 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("baseURL", c.BaseURL),
 		slog.String("username", c.Username),
-		slog.String("password", mask(c.Password)),
-		slog.String("apiToken", mask(c.APIToken)),
+		slog.String("password", provider.MaskSecret(c.Password)),
+		slog.String("apiToken", provider.MaskSecret(c.APIToken)),
 		slog.String("cluster", c.Cluster),
 	)
-}
-
-func mask(secret string) string {
-	if secret == "" {
-		return ""
-	}
-	return "REDACTED"
 }
 
 // Client talks to one Proxmox VE cluster (or standalone node) through its

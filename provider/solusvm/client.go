@@ -96,7 +96,7 @@ type Config struct {
 // ID (Username) counts as one.
 func (c Config) String() string {
 	return fmt.Sprintf("solusvm.Config{BaseURL:%s APIVersion:%d Username:%s Password:%s APIToken:%s}",
-		c.BaseURL, c.version(), mask(c.Username), mask(c.Password), mask(c.APIToken))
+		c.BaseURL, c.version(), provider.MaskSecret(c.Username), provider.MaskSecret(c.Password), provider.MaskSecret(c.APIToken))
 }
 
 // LogValue masks Username (the SolusVM 1 API ID), Password and APIToken
@@ -105,9 +105,9 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("baseURL", c.BaseURL),
 		slog.Int("apiVersion", c.version()),
-		slog.String("username", mask(c.Username)),
-		slog.String("password", mask(c.Password)),
-		slog.String("apiToken", mask(c.APIToken)),
+		slog.String("username", provider.MaskSecret(c.Username)),
+		slog.String("password", provider.MaskSecret(c.Password)),
+		slog.String("apiToken", provider.MaskSecret(c.APIToken)),
 	)
 }
 
@@ -116,13 +116,6 @@ func (c Config) version() int {
 		return 1
 	}
 	return c.APIVersion
-}
-
-func mask(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "REDACTED"
 }
 
 // Client is a SolusVM master (version 1) or SolusVM 2 panel seen as a
