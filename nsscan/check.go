@@ -101,7 +101,7 @@ func (c *Checker) CheckAll(ctx context.Context, domains []string, want Expectati
 
 func invalidExpectation(input string, err error) Result {
 	return Result{
-		Input: input, Status: Error, Category: CategoryInvalidExpectation, Err: err,
+		Input: input, Status: StatusError, Category: CategoryInvalidExpectation, Err: err,
 		Detail: "The expected nameservers are invalid (" + err.Error() + "); fix the expectation and run the check again.",
 	}
 }
@@ -256,7 +256,7 @@ func (r *Result) judge(x *expectation, ns []string, glue map[string][]netip.Addr
 	r.Nameservers = displayAll(ns)
 	r.Matched, r.Missing, r.Unexpected = v.matched, v.missing, v.unexpected
 	if v.correct {
-		r.Status = Correct
+		r.Status = StatusCorrect
 		extra := ""
 		if len(v.unexpected) > 0 {
 			extra = " and also to " + list(v.unexpected)
@@ -264,7 +264,7 @@ func (r *Result) judge(x *expectation, ns []string, glue map[string][]netip.Addr
 		r.Detail = fmt.Sprintf("%sthe registry delegates %s to %d of the expected nameservers (%d required)%s; nothing to do.",
 			note, r.Zone, len(v.matched), x.min, extra)
 	} else {
-		r.Status = Incorrect
+		r.Status = StatusIncorrect
 		r.Detail = fmt.Sprintf("%sthe registry delegates %s to %s, %d of them expected (%d required); ask the customer to set the nameservers to %s at their registrar.",
 			note, r.Zone, list(r.Nameservers), len(v.matched), x.min, strings.Join(x.public.Nameservers, ", "))
 	}
@@ -282,7 +282,7 @@ func list(names []string) string {
 
 // fail makes r an Error result.
 func (r *Result) fail(category string, err error, detail string) {
-	r.Status, r.Category, r.Err, r.Detail = Error, category, err, detail
+	r.Status, r.Category, r.Err, r.Detail = StatusError, category, err, detail
 }
 
 // dnsFailed handles a check whose DNS step failed: it asks the configured

@@ -40,92 +40,92 @@ func TestCheckReadsTheParentReferral(t *testing.T) {
 		detail      string
 	}{
 		{name: "a domain delegated to the expected servers is correct", domain: "good.test", want: hostco(),
-			status: nsscan.Correct, domainOut: "good.test", zone: "good.test", nameservers: hostcoNS, matched: hostcoNS,
+			status: nsscan.StatusCorrect, domainOut: "good.test", zone: "good.test", nameservers: hostcoNS, matched: hostcoNS,
 			source: nsscan.SourceReferral, attempts: 1, detail: "nothing to do"},
 		{name: "input case, spaces and a final dot do not matter", domain: "  GOOD.Test. ", want: hostco(),
-			status: nsscan.Correct, domainOut: "good.test", zone: "good.test", nameservers: hostcoNS, matched: hostcoNS,
+			status: nsscan.StatusCorrect, domainOut: "good.test", zone: "good.test", nameservers: hostcoNS, matched: hostcoNS,
 			source: nsscan.SourceReferral, attempts: 1},
 		{name: "one of two expected servers is enough by default and the extra one is reported", domain: "partial.test", want: hostco(),
-			status: nsscan.Correct, domainOut: "partial.test", zone: "partial.test",
+			status: nsscan.StatusCorrect, domainOut: "partial.test", zone: "partial.test",
 			nameservers: []string{"ns1.hostco.test", "ns1.other.test"}, matched: []string{"ns1.hostco.test"},
 			missing: []string{"ns2.hostco.test"}, unexpected: []string{"ns1.other.test"},
 			source: nsscan.SourceReferral, attempts: 1, detail: "also to ns1.other.test"},
 		{name: "one of two is incorrect when both are required, after a second server confirms", domain: "partial.test",
 			want:   nsscan.Expectation{Nameservers: nsscantest.HostcoNameservers(), MinMatches: 2},
-			status: nsscan.Incorrect, domainOut: "partial.test", zone: "partial.test",
+			status: nsscan.StatusIncorrect, domainOut: "partial.test", zone: "partial.test",
 			nameservers: []string{"ns1.hostco.test", "ns1.other.test"}, matched: []string{"ns1.hostco.test"},
 			missing: []string{"ns2.hostco.test"}, unexpected: []string{"ns1.other.test"},
 			source: nsscan.SourceReferral, attempts: 2, detail: "1 of them expected (2 required)"},
 		{name: "a domain delegated elsewhere is incorrect", domain: "elsewhere.test", want: hostco(),
-			status: nsscan.Incorrect, domainOut: "elsewhere.test", zone: "elsewhere.test",
+			status: nsscan.StatusIncorrect, domainOut: "elsewhere.test", zone: "elsewhere.test",
 			nameservers: []string{"ns1.other.test", "ns2.other.test"}, missing: hostcoNS,
 			unexpected: []string{"ns1.other.test", "ns2.other.test"},
 			source:     nsscan.SourceReferral, attempts: 2, detail: "ask the customer to set the nameservers to ns1.hostco.test, ns2.hostco.test"},
 		{name: "upper-case nameserver names from the registry match", domain: "upper.test", want: hostco(),
-			status: nsscan.Correct, domainOut: "upper.test", zone: "upper.test", nameservers: hostcoNS, matched: hostcoNS,
+			status: nsscan.StatusCorrect, domainOut: "upper.test", zone: "upper.test", nameservers: hostcoNS, matched: hostcoNS,
 			source: nsscan.SourceReferral, attempts: 1},
 		{name: "an expectation in upper case with final dots matches", domain: "good.test",
 			want:   nsscan.Expectation{Nameservers: []string{"NS1.HOSTCO.TEST.", "Ns2.HostCo.Test"}},
-			status: nsscan.Correct, domainOut: "good.test", zone: "good.test", nameservers: hostcoNS, matched: hostcoNS,
+			status: nsscan.StatusCorrect, domainOut: "good.test", zone: "good.test", nameservers: hostcoNS, matched: hostcoNS,
 			source: nsscan.SourceReferral, attempts: 1},
 		{name: "an internationalised name is checked by its A-label", domain: "Bücher.test", want: hostco(),
-			status: nsscan.Correct, domainOut: "xn--bcher-kva.test", zone: "xn--bcher-kva.test", nameservers: hostcoNS, matched: hostcoNS,
+			status: nsscan.StatusCorrect, domainOut: "xn--bcher-kva.test", zone: "xn--bcher-kva.test", nameservers: hostcoNS, matched: hostcoNS,
 			source: nsscan.SourceReferral, attempts: 1},
 		{name: "white-label nameservers match the expected addresses through glue", domain: "vanity.test",
 			want:   nsscan.Expectation{Nameservers: []string{"127.0.0.20", "127.0.0.21"}, MinMatches: 2},
-			status: nsscan.Correct, domainOut: "vanity.test", zone: "vanity.test",
+			status: nsscan.StatusCorrect, domainOut: "vanity.test", zone: "vanity.test",
 			nameservers: []string{"ns1.vanity.test", "ns2.vanity.test"}, matched: []string{"ns1.vanity.test", "ns2.vanity.test"},
 			source: nsscan.SourceReferral, attempts: 1},
 		{name: "white-label nameservers do not match the expected names", domain: "vanity.test", want: hostco(),
-			status: nsscan.Incorrect, domainOut: "vanity.test", zone: "vanity.test",
+			status: nsscan.StatusIncorrect, domainOut: "vanity.test", zone: "vanity.test",
 			nameservers: []string{"ns1.vanity.test", "ns2.vanity.test"}, missing: hostcoNS,
 			unexpected: []string{"ns1.vanity.test", "ns2.vanity.test"}, source: nsscan.SourceReferral, attempts: 2},
 		{name: "a referral too big for UDP is read over TCP, not taken for no nameservers", domain: "big.test", want: big,
-			status: nsscan.Correct, domainOut: "big.test", zone: "big.test",
+			status: nsscan.StatusCorrect, domainOut: "big.test", zone: "big.test",
 			nameservers: bigNS, matched: bigNS[:1], unexpected: bigNS[1:], source: nsscan.SourceReferral, attempts: 2},
 		{name: "a registry server that also serves the domain answers with authority", domain: "served.test", want: hostco(),
-			status: nsscan.Correct, domainOut: "served.test", zone: "served.test", nameservers: hostcoNS, matched: hostcoNS,
+			status: nsscan.StatusCorrect, domainOut: "served.test", zone: "served.test", nameservers: hostcoNS, matched: hostcoNS,
 			source: nsscan.SourceParentAuthoritative, attempts: 1},
 		{name: "a subdomain account is judged by its enclosing zone, with a note", domain: "blog.good.test", want: hostco(),
-			status: nsscan.Correct, domainOut: "blog.good.test", zone: "good.test", nameservers: hostcoNS, matched: hostcoNS,
+			status: nsscan.StatusCorrect, domainOut: "blog.good.test", zone: "good.test", nameservers: hostcoNS, matched: hostcoNS,
 			source: nsscan.SourceReferral, attempts: 1, detail: "its enclosing zone good.test was judged"},
 		{name: "a domain under a second-level suffix served with its TLD is checked", domain: "shop.co.test", want: hostco(),
-			status: nsscan.Correct, domainOut: "shop.co.test", zone: "shop.co.test", nameservers: hostcoNS, matched: hostcoNS,
+			status: nsscan.StatusCorrect, domainOut: "shop.co.test", zone: "shop.co.test", nameservers: hostcoNS, matched: hostcoNS,
 			source: nsscan.SourceReferral, attempts: 1},
 		{name: "a domain under a second-level suffix with servers of its own is checked", domain: "example.co.uk", want: hostco(),
-			status: nsscan.Correct, domainOut: "example.co.uk", zone: "example.co.uk", nameservers: hostcoNS, matched: hostcoNS,
+			status: nsscan.StatusCorrect, domainOut: "example.co.uk", zone: "example.co.uk", nameservers: hostcoNS, matched: hostcoNS,
 			source: nsscan.SourceReferral, attempts: 1},
 		{name: "a name the registry does not have is not delegated, confirmed by a second server", domain: "missing.test", want: hostco(),
-			status: nsscan.Error, category: nsscan.CategoryNotDelegated, domainOut: "missing.test", zone: "missing.test",
+			status: nsscan.StatusError, category: nsscan.CategoryNotDelegated, domainOut: "missing.test", zone: "missing.test",
 			missing: hostcoNS, source: nsscan.SourceReferral, attempts: 2, detail: "expired, on hold or never registered"},
 		{name: "a missing name under a registry with one server is not delegated after one query", domain: "gone.co.uk", want: hostco(),
-			status: nsscan.Error, category: nsscan.CategoryNotDelegated, domainOut: "gone.co.uk", zone: "gone.co.uk",
+			status: nsscan.StatusError, category: nsscan.CategoryNotDelegated, domainOut: "gone.co.uk", zone: "gone.co.uk",
 			source: nsscan.SourceReferral, attempts: 1},
 		{name: "a CNAME at the registry is an alias, whatever the target's delegation", domain: "alias.test", want: hostco(),
-			status: nsscan.Error, category: nsscan.CategoryAlias, domainOut: "alias.test", zone: "alias.test",
+			status: nsscan.StatusError, category: nsscan.CategoryAlias, domainOut: "alias.test", zone: "alias.test",
 			source: nsscan.SourceReferral, attempts: 1, detail: "alias (CNAME) of good.test"},
 		{name: "a name inside the registry's zone without a cut is not a zone", domain: "nic.test", want: hostco(),
-			status: nsscan.Error, category: nsscan.CategoryNotAZone, domainOut: "nic.test", zone: "nic.test",
+			status: nsscan.StatusError, category: nsscan.CategoryNotAZone, domainOut: "nic.test", zone: "nic.test",
 			source: nsscan.SourceReferral, attempts: 1, detail: "registry zone test"},
 		{name: "an unknown top-level domain is not supported", domain: "nope.invalidtld", want: hostco(),
-			status: nsscan.Error, category: nsscan.CategoryTLDNotSupported, domainOut: "nope.invalidtld", zone: "nope.invalidtld",
+			status: nsscan.StatusError, category: nsscan.CategoryTLDNotSupported, domainOut: "nope.invalidtld", zone: "nope.invalidtld",
 			attempts: 0, detail: ".invalidtld does not exist"},
 		{name: "a name with a space is invalid", domain: "exa mple.test", want: hostco(),
-			status: nsscan.Error, category: nsscan.CategoryInvalidDomain, attempts: 0, detail: "not a valid domain name"},
+			status: nsscan.StatusError, category: nsscan.CategoryInvalidDomain, attempts: 0, detail: "not a valid domain name"},
 		{name: "a single label is invalid", domain: "test", want: hostco(),
-			status: nsscan.Error, category: nsscan.CategoryInvalidDomain, attempts: 0},
+			status: nsscan.StatusError, category: nsscan.CategoryInvalidDomain, attempts: 0},
 		{name: "an IP address is invalid", domain: "192.0.2.1", want: hostco(),
-			status: nsscan.Error, category: nsscan.CategoryInvalidDomain, attempts: 0},
+			status: nsscan.StatusError, category: nsscan.CategoryInvalidDomain, attempts: 0},
 		{name: "an underscore is invalid", domain: "_dmarc.good.test", want: hostco(),
-			status: nsscan.Error, category: nsscan.CategoryInvalidDomain, attempts: 0},
+			status: nsscan.StatusError, category: nsscan.CategoryInvalidDomain, attempts: 0},
 		{name: "a public suffix is invalid", domain: "co.uk", want: hostco(),
-			status: nsscan.Error, category: nsscan.CategoryInvalidDomain, domainOut: "co.uk", zone: "co.uk", attempts: 0,
+			status: nsscan.StatusError, category: nsscan.CategoryInvalidDomain, domainOut: "co.uk", zone: "co.uk", attempts: 0,
 			detail: "public suffix"},
 		{name: "an empty expectation is reported on the result", domain: "good.test", want: nsscan.Expectation{},
-			status: nsscan.Error, category: nsscan.CategoryInvalidExpectation, attempts: 0},
+			status: nsscan.StatusError, category: nsscan.CategoryInvalidExpectation, attempts: 0},
 		{name: "min matches above the list's length is reported on the result", domain: "good.test",
 			want:   nsscan.Expectation{Nameservers: []string{"ns1.hostco.test"}, MinMatches: 2},
-			status: nsscan.Error, category: nsscan.CategoryInvalidExpectation, attempts: 0},
+			status: nsscan.StatusError, category: nsscan.CategoryInvalidExpectation, attempts: 0},
 	}
 	c := newChecker(t, lab.Config())
 	for _, tt := range tests {
@@ -140,14 +140,14 @@ func TestCheckReadsTheParentReferral(t *testing.T) {
 			if tt.nameservers != nil && !slices.Equal(r.Nameservers, tt.nameservers) {
 				t.Errorf("nameservers %v, want %v", r.Nameservers, tt.nameservers)
 			}
-			if !slices.Equal(r.Matched, tt.matched) || (tt.status != nsscan.Error && !slices.Equal(r.Missing, tt.missing)) ||
+			if !slices.Equal(r.Matched, tt.matched) || (tt.status != nsscan.StatusError && !slices.Equal(r.Missing, tt.missing)) ||
 				!slices.Equal(r.Unexpected, tt.unexpected) {
 				t.Errorf("matched/missing/unexpected %v/%v/%v, want %v/%v/%v", r.Matched, r.Missing, r.Unexpected, tt.matched, tt.missing, tt.unexpected)
 			}
 			if r.Source != tt.source || r.Attempts != tt.attempts {
 				t.Errorf("source %q attempts %d, want %q %d", r.Source, r.Attempts, tt.source, tt.attempts)
 			}
-			if (r.Status == nsscan.Error) != (r.Err != nil) {
+			if (r.Status == nsscan.StatusError) != (r.Err != nil) {
 				t.Errorf("status %s with err %v", r.Status, r.Err)
 			}
 			if r.Detail == "" || !strings.Contains(r.Detail, tt.detail) {
@@ -187,7 +187,7 @@ func TestCheckMovesOnFromAFaultyRegistryServer(t *testing.T) {
 			lab.SetFault(first, tt.fault)
 			c := newChecker(t, lab.Config())
 			r := c.Check(context.Background(), "good.test", hostco())
-			if r.Status != nsscan.Correct {
+			if r.Status != nsscan.StatusCorrect {
 				t.Fatalf("status %s/%s, want correct; detail: %s", r.Status, r.Category, r.Detail)
 			}
 			if !slices.Equal(r.Nameservers, nsscantest.HostcoNameservers()) {
@@ -237,7 +237,7 @@ func TestCheckReportsRegistryServersThatAllFail(t *testing.T) {
 			lab.SetFault(nsscantest.AddrTest2, tt.fault)
 			c := newChecker(t, lab.Config())
 			r := c.Check(context.Background(), "good.test", hostco())
-			if r.Status != nsscan.Error || r.Category != tt.category {
+			if r.Status != nsscan.StatusError || r.Category != tt.category {
 				t.Fatalf("status %s/%s, want error/%s; detail: %s", r.Status, r.Category, tt.category, r.Detail)
 			}
 			want := cmp.Or(tt.attempts, 2)
@@ -262,7 +262,7 @@ func TestCheckWhenTheRootFails(t *testing.T) {
 	lab.SetFault(nsscantest.AddrRoot, nsscantest.Drop)
 	c := newChecker(t, lab.Config())
 	r := c.Check(context.Background(), "good.test", hostco())
-	if r.Status != nsscan.Error || r.Category != nsscan.CategoryTimeout {
+	if r.Status != nsscan.StatusError || r.Category != nsscan.CategoryTimeout {
 		t.Fatalf("status %s/%s, want error/timeout; detail %s", r.Status, r.Category, r.Detail)
 	}
 	if r.Attempts != 0 {
@@ -270,7 +270,7 @@ func TestCheckWhenTheRootFails(t *testing.T) {
 	}
 	// A failed lookup is not cached: once the root answers, checks work.
 	lab.SetFault(nsscantest.AddrRoot, nsscantest.NoFault)
-	if r := c.Check(context.Background(), "good.test", hostco()); r.Status != nsscan.Correct {
+	if r := c.Check(context.Background(), "good.test", hostco()); r.Status != nsscan.StatusCorrect {
 		t.Errorf("after the root recovered: %s/%s %s", r.Status, r.Category, r.Detail)
 	}
 }
@@ -305,12 +305,12 @@ func TestCheckConfirmsNegativeVerdictsWithASecondServer(t *testing.T) {
 		detail   string
 	}{
 		{name: "an incorrect first answer that the second server contradicts is not condemned",
-			servers: registry(moved, nsscantest.TestZone()), status: nsscan.Error, category: nsscan.CategoryUnableToCheck,
+			servers: registry(moved, nsscantest.TestZone()), status: nsscan.StatusError, category: nsscan.CategoryUnableToCheck,
 			attempts: 2, detail: "disagree"},
 		{name: "a correct first answer is not second-guessed",
-			servers: registry(nsscantest.TestZone(), moved), status: nsscan.Correct, attempts: 1},
+			servers: registry(nsscantest.TestZone(), moved), status: nsscan.StatusCorrect, attempts: 1},
 		{name: "two incorrect answers with different names are incorrect",
-			servers: registry(moved, renamed), status: nsscan.Incorrect, attempts: 2},
+			servers: registry(moved, renamed), status: nsscan.StatusIncorrect, attempts: 2},
 		{name: "a second server that cannot answer leaves the first authoritative answer standing",
 			servers: func() []nsscantest.Server {
 				s := registry(moved, nsscantest.TestZone())
@@ -320,7 +320,7 @@ func TestCheckConfirmsNegativeVerdictsWithASecondServer(t *testing.T) {
 					}
 				}
 				return s
-			}(), status: nsscan.Incorrect, attempts: 2},
+			}(), status: nsscan.StatusIncorrect, attempts: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -431,7 +431,7 @@ func TestCheckAllStops(t *testing.T) {
 			t.Errorf("%d results, want at most the %d in flight", len(results), cfg.Concurrency)
 		}
 		for _, r := range results {
-			if r.Status != nsscan.Error || r.Category != nsscan.CategoryTimeout || !errors.Is(r.Err, context.Canceled) {
+			if r.Status != nsscan.StatusError || r.Category != nsscan.CategoryTimeout || !errors.Is(r.Err, context.Canceled) {
 				t.Errorf("%s: %s/%s err %v, want a cancelled timeout", r.Input, r.Status, r.Category, r.Err)
 			}
 		}
@@ -458,14 +458,14 @@ func TestRatePerServer(t *testing.T) {
 		cfg := lab.Config()
 		cfg.RatePerServer = 1
 		c := newChecker(t, cfg)
-		if r := c.Check(context.Background(), "good.test", hostco()); r.Status != nsscan.Correct {
+		if r := c.Check(context.Background(), "good.test", hostco()); r.Status != nsscan.StatusCorrect {
 			t.Fatalf("first check: %s %s", r.Status, r.Detail)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		defer cancel()
 		start := time.Now()
 		r := c.Check(ctx, "good.test", hostco())
-		if r.Status != nsscan.Error || r.Category != nsscan.CategoryRateLimited || !errors.Is(r.Err, nsscan.ErrRateLimited) {
+		if r.Status != nsscan.StatusError || r.Category != nsscan.CategoryRateLimited || !errors.Is(r.Err, nsscan.ErrRateLimited) {
 			t.Fatalf("second check: %s/%s %v", r.Status, r.Category, r.Err)
 		}
 		if r.Attempts != 0 || time.Since(start) > 250*time.Millisecond {
@@ -481,7 +481,7 @@ func TestRatePerServer(t *testing.T) {
 		domains := slices.Repeat([]string{"good.test"}, 12)
 		start := time.Now()
 		for r := range c.CheckAll(context.Background(), domains, hostco()) {
-			if r.Status != nsscan.Correct {
+			if r.Status != nsscan.StatusCorrect {
 				t.Errorf("%s: %s %s", r.Input, r.Status, r.Detail)
 			}
 		}

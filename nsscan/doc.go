@@ -52,7 +52,7 @@
 // # Verdicts
 //
 // An [Expectation] lists the expected nameservers by name or by address and
-// how many must match. The [Result] is [Correct], [Incorrect] or [Error]. A
+// how many must match. The [Result] is [StatusCorrect], [StatusIncorrect] or [StatusError]. A
 // negative finding, Incorrect or "not-delegated", is asked again of a
 // second registry server; if the two disagree (a registry in mid-update),
 // the result is an Error of category "unable-to-check-nameservers" rather

@@ -23,7 +23,7 @@ var ErrInvalidExpectation = errors.New("nsscan: invalid expectation")
 // company's servers. A nameserver the registry lists without glue can only
 // match by name.
 //
-// A domain is [Correct] when at least MinMatches of its delegated nameservers
+// A domain is [StatusCorrect] when at least MinMatches of its delegated nameservers
 // match an entry. Zero means 1; otherwise MinMatches must lie between 1 and
 // the number of distinct entries.
 type Expectation struct {

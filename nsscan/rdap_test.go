@@ -70,14 +70,14 @@ func TestCheckFallsBackToRDAP(t *testing.T) {
 		detail   string
 	}{
 		{name: "RDAP nameservers are judged when every registry server fails", domain: "good.test",
-			status: nsscan.Correct, source: nsscan.SourceRDAP, detail: "RDAP"},
+			status: nsscan.StatusCorrect, source: nsscan.SourceRDAP, detail: "RDAP"},
 		{name: "an RDAP 404 is not delegated", domain: "missing.test",
-			status: nsscan.Error, category: nsscan.CategoryNotDelegated, source: nsscan.SourceRDAP, detail: "no registration"},
+			status: nsscan.StatusError, category: nsscan.CategoryNotDelegated, source: nsscan.SourceRDAP, detail: "no registration"},
 		{name: "an RDAP record without nameservers is unable to obtain whois", domain: "held.test",
-			status: nsscan.Error, category: nsscan.CategoryUnableToObtainWhois, detail: "no nameservers"},
+			status: nsscan.StatusError, category: nsscan.CategoryUnableToObtainWhois, detail: "no nameservers"},
 		// Last: after a 429 the RDAP host is left alone until Retry-After.
 		{name: "an RDAP 429 without WHOIS is rate limited", domain: "limited.test",
-			status: nsscan.Error, category: nsscan.CategoryRateLimited, detail: "rate limit"},
+			status: nsscan.StatusError, category: nsscan.CategoryRateLimited, detail: "rate limit"},
 	}
 	rdap := startRDAP(t)
 	lab := startLab(t)
@@ -129,7 +129,7 @@ func TestCheckExplainsAMissingDelegationWithRDAPStatus(t *testing.T) {
 			}
 		})
 	}
-	if r := c.Check(context.Background(), "good.test", hostco()); r.Status != nsscan.Correct || rdap.lookups.Load() != 2 {
+	if r := c.Check(context.Background(), "good.test", hostco()); r.Status != nsscan.StatusCorrect || rdap.lookups.Load() != 2 {
 		t.Errorf("a working delegation asked RDAP: %d lookups", rdap.lookups.Load())
 	}
 }
@@ -150,7 +150,7 @@ func TestCheckGoesFromRDAPToWhois(t *testing.T) {
 	cfg.Whois = w
 	c := newChecker(t, cfg)
 	r := c.Check(context.Background(), "good.test", hostco())
-	if r.Status != nsscan.Correct || r.Source != nsscan.SourceWhois || r.ParentServer != registry.addr {
+	if r.Status != nsscan.StatusCorrect || r.Source != nsscan.SourceWhois || r.ParentServer != registry.addr {
 		t.Fatalf("got %s from %s at %s: %s", r.Status, r.Source, r.ParentServer, r.Detail)
 	}
 	if r.Attempts != 4 {

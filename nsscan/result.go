@@ -9,18 +9,18 @@ import (
 // Status is the verdict on one domain.
 type Status string
 
-// The three verdicts. Only Incorrect is a finding about the domain; Error
-// means the check could not decide, and Result.Category says why.
+// The three verdicts. Only StatusIncorrect is a finding about the domain;
+// StatusError means the check could not decide, and Result.Category says why.
 const (
-	// Correct: the delegation has at least MinMatches of the expected
+	// StatusCorrect: the delegation has at least MinMatches of the expected
 	// nameservers.
-	Correct Status = "correct"
-	// Incorrect: the registry delegates the domain, confirmed by a second
+	StatusCorrect Status = "correct"
+	// StatusIncorrect: the registry delegates the domain, confirmed by a second
 	// registry server where there is one, and too few of its nameservers are
 	// the expected ones.
-	Incorrect Status = "incorrect"
-	// Error: no verdict; Category and Detail say why.
-	Error Status = "error"
+	StatusIncorrect Status = "incorrect"
+	// StatusError: no verdict; Category and Detail say why.
+	StatusError Status = "error"
 )
 
 // Categories of an Error result. Correct and Incorrect results have an empty

@@ -206,18 +206,18 @@ func TestCheckFallsBackToWhoisWhenDNSCannotSay(t *testing.T) {
 		attempts int
 	}{
 		{name: "WHOIS nameservers are judged when every registry server fails", domain: "good.test",
-			status: nsscan.Correct, source: nsscan.SourceWhois, attempts: 3},
+			status: nsscan.StatusCorrect, source: nsscan.SourceWhois, attempts: 3},
 		{name: "WHOIS nameservers can be incorrect too", domain: "elsewhere.test",
-			status: nsscan.Incorrect, source: nsscan.SourceWhois, attempts: 3},
+			status: nsscan.StatusIncorrect, source: nsscan.SourceWhois, attempts: 3},
 		{name: "no match in WHOIS is not delegated", domain: "missing.test",
-			status: nsscan.Error, category: nsscan.CategoryNotDelegated, source: nsscan.SourceWhois, attempts: 3},
+			status: nsscan.StatusError, category: nsscan.CategoryNotDelegated, source: nsscan.SourceWhois, attempts: 3},
 		{name: "a WHOIS rate limit is reported as such", domain: "limited.test",
-			status: nsscan.Error, category: nsscan.CategoryRateLimited, attempts: 3},
+			status: nsscan.StatusError, category: nsscan.CategoryRateLimited, attempts: 3},
 		{name: "a WHOIS record without nameservers is unable to obtain whois", domain: "empty.test",
-			status: nsscan.Error, category: nsscan.CategoryUnableToObtainWhois, attempts: 3},
+			status: nsscan.StatusError, category: nsscan.CategoryUnableToObtainWhois, attempts: 3},
 		{name: "a panicking WHOIS client is an error, not a crash", domain: "good.test",
 			whois:  func(nsscan.WhoisConfig) nsscan.WhoisClient { return panickyWhois{} },
-			status: nsscan.Error, category: nsscan.CategoryUnableToObtainWhois, attempts: 3},
+			status: nsscan.StatusError, category: nsscan.CategoryUnableToObtainWhois, attempts: 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -30,7 +30,7 @@ func benchWorld(n int) ([]provider.Account, []acsync.Service, acsync.Options) {
 		a := provider.Account{Email: email, Username: user, Domain: d, UniqueIdentifier: d, Product: "silver",
 			PrimaryIP: "192.0.2.1", Created: created, Status: provider.StatusActive}
 		s := acsync.Service{ID: strconv.Itoa(i + 1), ClientID: clientID, ClientEmail: email, ProductID: "7", Package: "silver",
-			Domain: d, Username: user, UniqueIdentifier: d, Status: acsync.Active, DedicatedIP: "192.0.2.1",
+			Domain: d, Username: user, UniqueIdentifier: d, Status: acsync.ServiceStatusActive, DedicatedIP: "192.0.2.1",
 			RegDate: created, NextDueDate: created.AddDate(7, 0, 0), BillingCycle: "Monthly"}
 		switch i / pct {
 		case 0: // import, half of them for a new client
@@ -45,13 +45,13 @@ func benchWorld(n int) ([]provider.Account, []acsync.Service, acsync.Options) {
 		case 2:
 			a.Status = provider.StatusSuspended
 		case 3:
-			s.Status = acsync.Suspended
+			s.Status = acsync.ServiceStatusSuspended
 		case 4:
 			a.PrimaryIP = "192.0.2.2"
 		case 5:
-			s.Status = acsync.Cancelled
+			s.Status = acsync.ServiceStatusCancelled
 		case 6:
-			s.Status = acsync.Pending
+			s.Status = acsync.ServiceStatusPending
 		}
 		clients[email] = clientID
 		remote = append(remote, a)
@@ -81,7 +81,7 @@ func BenchmarkDiff(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			if want := 6 * n / 100; p.Counts[acsync.Import] != n/100 || len(p.Actions) < want {
+			if want := 6 * n / 100; p.Counts[acsync.KindImport] != n/100 || len(p.Actions) < want {
 				b.Fatalf("unexpected plan: %v", p.Counts)
 			}
 			b.ReportMetric(float64(len(p.Actions)), "actions")

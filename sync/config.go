@@ -36,10 +36,10 @@ func resolve(opts Options) (*config, error) {
 	}
 	c.norm = newNormalizer(c.keyField)
 	c.dom = newNormalizer("domain")
-	if opts.Mode < Synchronize || opts.Mode > ExportOnly {
+	if opts.Mode < ModeSynchronize || opts.Mode > ModeExportOnly {
 		return nil, fmt.Errorf("sync: diff: unknown mode %d", int(opts.Mode))
 	}
-	if opts.StatusAuthority != Remote && opts.StatusAuthority != Local {
+	if opts.StatusAuthority != SideRemote && opts.StatusAuthority != SideLocal {
 		return nil, fmt.Errorf("sync: diff: unknown status authority %d", int(opts.StatusAuthority))
 	}
 	if opts.ConfirmRuns < 0 || opts.MaxActions < 0 || opts.Billing.NextDueInDays < 0 {

@@ -22,17 +22,17 @@ import (
 // Records are matched on Options.KeyField, normalised on both sides (trim,
 // lower case, trailing dot dropped, IDNA to ASCII). Then, per key:
 //
-//   - only on the server: [Import], with [CreateClient] and [CreateProduct]
-//     once per missing e-mail address and package; [Review] when the
+//   - only on the server: [KindImport], with [KindCreateClient] and [KindCreateProduct]
+//     once per missing e-mail address and package; [KindReview] when the
 //     account has no usable e-mail address or package;
-//   - Active or Suspended only in billing: [TerminateLocal] when
-//     Options.TerminateLocal, otherwise [Export];
+//   - Active or Suspended only in billing: [KindTerminateLocal] when
+//     Options.TerminateLocal, otherwise [KindExport];
 //   - on both, Active against Suspended: suspend or unsuspend the side that
 //     follows Options.StatusAuthority;
-//   - on both, package, domain, username or IP differing: [UpdateLocal];
-//   - on both, billing Terminated, Cancelled or Fraud: [TerminateRemote] when
+//   - on both, package, domain, username or IP differing: [KindUpdateLocal];
+//   - on both, billing Terminated, Cancelled or Fraud: [KindTerminateRemote] when
 //     Options.TerminateRemote, otherwise held;
-//   - on both, billing Pending: [Review]; billing Completed: nothing.
+//   - on both, billing Pending: [KindReview]; billing Completed: nothing.
 //
 // An account unknown to billing is never terminated. A key held by two
 // open services, two accounts, or a record with an empty or invalid key,
@@ -417,20 +417,20 @@ func (d *differ) confirmHold(n int, what string) string {
 func (d *differ) planImport(kp *keyPlan, acct *provider.Account) {
 	remote := d.accts.new(*acct)
 	if acct.Partial() {
-		kp.add(Action{Kind: Review, Remote: remote,
-			Reason: "on the server only, but the server reported the account only in part; import it once the server describes it in full"}, Import, "")
+		kp.add(Action{Kind: KindReview, Remote: remote,
+			Reason: "on the server only, but the server reported the account only in part; import it once the server describes it in full"}, KindImport, "")
 		return
 	}
 	email := normalizeEmail(acct.Email)
 	if !validEmail(email) {
-		kp.add(Action{Kind: Review, Remote: remote,
-			Reason: "on the server only, but the account has no valid e-mail address to find or create a client for"}, Import, "")
+		kp.add(Action{Kind: KindReview, Remote: remote,
+			Reason: "on the server only, but the account has no valid e-mail address to find or create a client for"}, KindImport, "")
 		return
 	}
 	pid, mapped := d.cfg.product(acct.Product)
 	if !mapped && acct.Product == "" {
-		kp.add(Action{Kind: Review, Remote: remote,
-			Reason: `on the server only, but the account reports no package and Products has no entry for ""`}, Import, "")
+		kp.add(Action{Kind: KindReview, Remote: remote,
+			Reason: `on the server only, but the account reports no package and Products has no entry for ""`}, KindImport, "")
 		return
 	}
 	svc := Service{
@@ -454,8 +454,8 @@ func (d *differ) planImport(kp *keyPlan, acct *provider.Account) {
 	if !mapped {
 		reason += fmt.Sprintf("; package %q has no product yet", acct.Product)
 	}
-	kp.add(Action{Kind: Import, Remote: remote, Local: d.svcs.new(svc), ProductID: pid, Reason: reason,
-		ResetPassword: d.cfg.ResetPassword, Emails: d.cfg.Emails}, Import, "")
+	kp.add(Action{Kind: KindImport, Remote: remote, Local: d.svcs.new(svc), ProductID: pid, Reason: reason,
+		ResetPassword: d.cfg.ResetPassword, Emails: d.cfg.Emails}, KindImport, "")
 }
 
 func (d *differ) planMissing(kp *keyPlan, s *Service) {
@@ -467,41 +467,41 @@ func (d *differ) planMissing(kp *keyPlan, s *Service) {
 		if hold == "" {
 			hold = d.confirmHold(n, "missing")
 		}
-		kp.add(Action{Kind: TerminateLocal, Local: local, Reason: reason}, TerminateLocal, hold)
+		kp.add(Action{Kind: KindTerminateLocal, Local: local, Reason: reason}, KindTerminateLocal, hold)
 		return
 	}
 	if strings.TrimSpace(s.Package) == "" {
-		kp.add(Action{Kind: Review, Local: local, Reason: reason + ", and the service has no package to create the account with"}, Export, "")
+		kp.add(Action{Kind: KindReview, Local: local, Reason: reason + ", and the service has no package to create the account with"}, KindExport, "")
 		return
 	}
-	kp.add(Action{Kind: Export, Local: local, Reason: reason}, Export, d.guard)
+	kp.add(Action{Kind: KindExport, Local: local, Reason: reason}, KindExport, d.guard)
 }
 
 func (d *differ) planBoth(kp *keyPlan, acct *provider.Account, s *Service) {
-	if s.Status == Completed {
+	if s.Status == ServiceStatusCompleted {
 		return
 	}
 	if acct.Partial() {
 		// The account exists, which is all a live service needs to know;
 		// its status and details are unknown, so nothing is compared.
 		if !s.Status.live() {
-			kp.add(Action{Kind: Review, Remote: d.accts.new(*acct), Local: d.svcs.new(*s),
-				Reason: fmt.Sprintf("%s in billing (service %s), but the server reported the account only in part", s.Status, s.ID)}, UpdateLocal, "")
+			kp.add(Action{Kind: KindReview, Remote: d.accts.new(*acct), Local: d.svcs.new(*s),
+				Reason: fmt.Sprintf("%s in billing (service %s), but the server reported the account only in part", s.Status, s.ID)}, KindUpdateLocal, "")
 		}
 		return
 	}
 	switch s.Status {
-	case Pending:
-		kp.add(Action{Kind: Review, Remote: d.accts.new(*acct), Local: d.svcs.new(*s),
-			Reason: fmt.Sprintf("Pending in billing (service %s) but the account already exists on the server", s.ID)}, UpdateLocal, "")
+	case ServiceStatusPending:
+		kp.add(Action{Kind: KindReview, Remote: d.accts.new(*acct), Local: d.svcs.new(*s),
+			Reason: fmt.Sprintf("Pending in billing (service %s) but the account already exists on the server", s.ID)}, KindUpdateLocal, "")
 		return
-	case Terminated, Cancelled, Fraud:
+	case ServiceStatusTerminated, ServiceStatusCancelled, ServiceStatusFraud:
 		hold := ""
 		if !d.cfg.TerminateRemote {
 			hold = "TerminateRemote is off"
 		}
-		kp.add(Action{Kind: TerminateRemote, Remote: d.accts.new(*acct), Local: d.svcs.new(*s),
-			Reason: fmt.Sprintf("%s in billing (service %s) but still on the server", s.Status, s.ID)}, TerminateRemote, hold)
+		kp.add(Action{Kind: KindTerminateRemote, Remote: d.accts.new(*acct), Local: d.svcs.new(*s),
+			Reason: fmt.Sprintf("%s in billing (service %s) but still on the server", s.Status, s.ID)}, KindTerminateRemote, hold)
 		return
 	}
 
@@ -515,9 +515,9 @@ func (d *differ) planBoth(kp *keyPlan, acct *provider.Account, s *Service) {
 			} else {
 				hold = d.confirmHold(n, "judged incorrect")
 			}
-			a := Action{Kind: TerminateRemote, Remote: d.accts.new(*acct), Local: d.svcs.new(*s),
+			a := Action{Kind: KindTerminateRemote, Remote: d.accts.new(*acct), Local: d.svcs.new(*s),
 				Reason: fmt.Sprintf("nameservers judged incorrect; service %s is terminated in billing too", s.ID)}
-			if kp.add(a, TerminateRemote, hold) {
+			if kp.add(a, KindTerminateRemote, hold) {
 				return
 			}
 		}
@@ -525,17 +525,17 @@ func (d *differ) planBoth(kp *keyPlan, acct *provider.Account, s *Service) {
 
 	if rs := ServiceStatus(acct.Status); rs != s.Status {
 		var a Action
-		if d.cfg.StatusAuthority == Remote {
-			a.Kind = UnsuspendLocal
-			if rs == Suspended {
-				a.Kind = SuspendLocal
+		if d.cfg.StatusAuthority == SideRemote {
+			a.Kind = KindUnsuspendLocal
+			if rs == ServiceStatusSuspended {
+				a.Kind = KindSuspendLocal
 			}
 			a.Reason = fmt.Sprintf("%s on the server, %s in billing; the server leads", rs, s.Status)
 			a.Changes = []Change{{Field: FieldStatus, Old: string(s.Status), New: string(rs)}}
 		} else {
-			a.Kind = UnsuspendRemote
-			if s.Status == Suspended {
-				a.Kind = SuspendRemote
+			a.Kind = KindUnsuspendRemote
+			if s.Status == ServiceStatusSuspended {
+				a.Kind = KindSuspendRemote
 			}
 			a.Reason = fmt.Sprintf("%s in billing, %s on the server; billing leads", s.Status, rs)
 			a.Changes = []Change{{Field: FieldStatus, Old: string(rs), New: string(s.Status)}}
@@ -545,7 +545,7 @@ func (d *differ) planBoth(kp *keyPlan, acct *provider.Account, s *Service) {
 	}
 
 	if changes := fieldChanges(d.cfg, s, acct); len(changes) > 0 {
-		a := Action{Kind: UpdateLocal, Remote: d.accts.new(*acct), Local: d.svcs.new(*s), Changes: changes,
+		a := Action{Kind: KindUpdateLocal, Remote: d.accts.new(*acct), Local: d.svcs.new(*s), Changes: changes,
 			Reason: "the server's details differ from billing"}
 		for _, c := range changes {
 			if c.Field == FieldPackage {
@@ -555,7 +555,7 @@ func (d *differ) planBoth(kp *keyPlan, acct *provider.Account, s *Service) {
 				}
 			}
 		}
-		kp.add(a, UpdateLocal, "")
+		kp.add(a, KindUpdateLocal, "")
 	}
 }
 
@@ -623,11 +623,11 @@ func (d *differ) addDependencies() {
 		}
 	}
 	for p, n := range products {
-		d.actions = append(d.actions, Action{Kind: CreateProduct, Key: p,
+		d.actions = append(d.actions, Action{Kind: KindCreateProduct, Key: p,
 			Reason: fmt.Sprintf("no product for this package; %s it", needed(n))})
 	}
 	for c, n := range clients {
-		d.actions = append(d.actions, Action{Kind: CreateClient, Key: c,
+		d.actions = append(d.actions, Action{Kind: KindCreateClient, Key: c,
 			Reason: fmt.Sprintf("no client with this e-mail address; %s it", needed(n))})
 	}
 }
@@ -712,9 +712,9 @@ func (d *differ) keep() []bool {
 	for i := range d.actions {
 		a := &d.actions[i]
 		switch a.Kind {
-		case Review:
+		case KindReview:
 			keep[i] = true
-		case CreateProduct, CreateClient:
+		case KindCreateProduct, KindCreateClient:
 		default:
 			if work < max {
 				keep[i] = true
@@ -730,9 +730,9 @@ func (d *differ) keep() []bool {
 	}
 	for i := range d.actions {
 		switch a := &d.actions[i]; a.Kind {
-		case CreateProduct:
+		case KindCreateProduct:
 			keep[i] = products[a.Key]
-		case CreateClient:
+		case KindCreateClient:
 			keep[i] = clients[a.Key]
 		}
 	}
@@ -746,11 +746,11 @@ func (d *differ) checkLimits(p *Plan) error {
 		count int
 		max   float64
 	}{
-		{"terminations", p.Counts[TerminateLocal] + p.Counts[TerminateRemote], l.MaxTerminateFraction},
-		{"imports", p.Counts[Import], l.MaxImportFraction},
-		{"exports", p.Counts[Export], l.MaxExportFraction},
-		{"updates", p.Counts[UpdateLocal] + p.Counts[SuspendLocal] + p.Counts[UnsuspendLocal] +
-			p.Counts[SuspendRemote] + p.Counts[UnsuspendRemote], l.MaxUpdateFraction},
+		{"terminations", p.Counts[KindTerminateLocal] + p.Counts[KindTerminateRemote], l.MaxTerminateFraction},
+		{"imports", p.Counts[KindImport], l.MaxImportFraction},
+		{"exports", p.Counts[KindExport], l.MaxExportFraction},
+		{"updates", p.Counts[KindUpdateLocal] + p.Counts[KindSuspendLocal] + p.Counts[KindUnsuspendLocal] +
+			p.Counts[KindSuspendRemote] + p.Counts[KindUnsuspendRemote], l.MaxUpdateFraction},
 	}
 	for i, c := range classes {
 		if i == 0 && l.MaxTerminations >= 0 && c.count > l.MaxTerminations {

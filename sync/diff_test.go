@@ -122,7 +122,7 @@ func population(n int) ([]provider.Account, []Service) {
 	for i := range n {
 		d := fmt.Sprintf("x%d.example", i)
 		r = append(r, acct(d, "u", "u@example.net", "silver", "", on))
-		l = append(l, svc("p"+d, d, "u", "silver", "", Active))
+		l = append(l, svc("p"+d, d, "u", "silver", "", ServiceStatusActive))
 	}
 	return r, l
 }
@@ -135,7 +135,7 @@ func TestDiffLimits(t *testing.T) {
 		for i := range n {
 			d := fmt.Sprintf("c%d.example", i)
 			r = append(r, acct(d, "u", "u@example.net", "silver", "", on))
-			l = append(l, svc("c"+d, d, "u", "silver", "", Cancelled))
+			l = append(l, svc("c"+d, d, "u", "silver", "", ServiceStatusCancelled))
 		}
 		return r, l
 	}
@@ -177,7 +177,7 @@ func TestDiffLimits(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Diff: %v", err)
 				}
-				if got := p.Counts[TerminateRemote] + p.Counts[Import]; got != tt.ended+tt.news {
+				if got := p.Counts[KindTerminateRemote] + p.Counts[KindImport]; got != tt.ended+tt.news {
 					t.Errorf("planned %d actions, want %d", got, tt.ended+tt.news)
 				}
 				return
@@ -232,7 +232,7 @@ func TestDiffFingerprint(t *testing.T) {
 		{name: "a later time on the same day does not change it", r: r, l: l, opts: func() Options { o := base; o.Now = testNow.Add(time.Hour); return o }(), equal: true},
 		{name: "the next day changes it", r: r, l: l, opts: func() Options { o := base; o.Now = testNow.AddDate(0, 0, 1); return o }()},
 		{name: "a changed IP changes it", r: func() []provider.Account { c := slices.Clone(r); c[0].PrimaryIP = "192.0.2.1"; return c }(), l: l, opts: base},
-		{name: "a changed service status changes it", r: r, l: func() []Service { c := slices.Clone(l); c[2].Status = Suspended; return c }(), opts: base},
+		{name: "a changed service status changes it", r: r, l: func() []Service { c := slices.Clone(l); c[2].Status = ServiceStatusSuspended; return c }(), opts: base},
 		{name: "a different product map changes it", r: r, l: l, opts: func() Options { o := base; o.Products = map[string]string{"silver": "8"}; return o }()},
 		{name: "a termination switch changes it", r: r, l: l, opts: func() Options { o := base; o.TerminateLocal = true; return o }()},
 	}
@@ -304,8 +304,8 @@ func TestDiffFindsProductsRegardlessOfCase(t *testing.T) {
 				t.Fatal(err)
 			}
 			imp := p.Actions[len(p.Actions)-1]
-			if imp.Kind != Import || imp.ProductID != tt.want || (tt.want == "") != (p.Counts[CreateProduct] == 1) {
-				t.Errorf("import product %q with %d create-product, want %q", imp.ProductID, p.Counts[CreateProduct], tt.want)
+			if imp.Kind != KindImport || imp.ProductID != tt.want || (tt.want == "") != (p.Counts[KindCreateProduct] == 1) {
+				t.Errorf("import product %q with %d create-product, want %q", imp.ProductID, p.Counts[KindCreateProduct], tt.want)
 			}
 		})
 	}

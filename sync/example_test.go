@@ -22,9 +22,9 @@ func ExampleDiff() {
 		{Email: "max@example.net", Username: "max", Domain: "ended.example", Product: "gold", Status: provider.StatusActive},
 	}
 	local := []acsync.Service{
-		{ID: "12", Package: "gold", Domain: "Example.COM", Username: "jo", Status: acsync.Active},
-		{ID: "13", Package: "gold", Domain: "ended.example", Username: "max", Status: acsync.Cancelled},
-		{ID: "14", Package: "gold", Domain: "lost.example", Username: "lost", Status: acsync.Active},
+		{ID: "12", Package: "gold", Domain: "Example.COM", Username: "jo", Status: acsync.ServiceStatusActive},
+		{ID: "13", Package: "gold", Domain: "ended.example", Username: "max", Status: acsync.ServiceStatusCancelled},
+		{ID: "14", Package: "gold", Domain: "lost.example", Username: "lost", Status: acsync.ServiceStatusActive},
 	}
 	plan, err := acsync.Diff(remote, local, acsync.Options{
 		Now:      time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
@@ -91,9 +91,9 @@ func ExampleUnsafePlanError() {
 	for i := range 20 {
 		d := fmt.Sprintf("site%02d.example", i)
 		remote = append(remote, provider.Account{Domain: d, Status: provider.StatusActive})
-		st := acsync.Active
+		st := acsync.ServiceStatusActive
 		if i < 8 {
-			st = acsync.Cancelled // say, a billing import gone wrong
+			st = acsync.ServiceStatusCancelled // say, a billing import gone wrong
 		}
 		local = append(local, acsync.Service{ID: fmt.Sprint(i), Domain: d, Status: st})
 	}
@@ -112,7 +112,7 @@ func ExampleUnsafePlanError() {
 // once the account has been missing that many runs in a row. Each plan's
 // SeenMissing is the next run's input.
 func Example_confirmRuns() {
-	local := []acsync.Service{{ID: "7", Domain: "flaky.example", Package: "gold", Status: acsync.Active}}
+	local := []acsync.Service{{ID: "7", Domain: "flaky.example", Package: "gold", Status: acsync.ServiceStatusActive}}
 	remote := []provider.Account{{Domain: "other.example", Email: "o@example.com", Status: provider.StatusActive}}
 	opts := acsync.Options{TerminateLocal: true, ConfirmRuns: 3, Clients: map[string]string{"o@example.com": "1"}, Products: map[string]string{"": "1"}}
 	for run := 1; run <= 3; run++ {
@@ -122,7 +122,7 @@ func Example_confirmRuns() {
 			return
 		}
 		fmt.Printf("run %d: %d terminate-local, %d held, seen missing %v\n",
-			run, plan.Counts[acsync.TerminateLocal], len(plan.Held), plan.SeenMissing)
+			run, plan.Counts[acsync.KindTerminateLocal], len(plan.Held), plan.SeenMissing)
 		opts.SeenMissing = plan.SeenMissing
 	}
 	// Output:
@@ -143,9 +143,9 @@ func ExampleReport_WriteText() {
 	start := time.Date(2026, 3, 1, 4, 0, 0, 0, time.UTC)
 	report := &acsync.Report{
 		Started: start, Finished: start.Add(42 * time.Second),
-		Succeeded: map[acsync.Kind]int{acsync.CreateClient: 1}, Failed: map[acsync.Kind]int{acsync.Import: 1},
+		Succeeded: map[acsync.Kind]int{acsync.KindCreateClient: 1}, Failed: map[acsync.Kind]int{acsync.KindImport: 1},
 		Skipped: map[acsync.Kind]int{}, NewClients: 1, Plan: plan,
-		Failures: []acsync.Failure{{Kind: acsync.Import, Key: "a.example",
+		Failures: []acsync.Failure{{Kind: acsync.KindImport, Key: "a.example",
 			Err: errors.New("sync: import a.example: create service: whmcs: add order: HTTP 503: service unavailable")}},
 	}
 	report.WriteText(os.Stdout)

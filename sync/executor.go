@@ -88,7 +88,7 @@ func (e *Executor) Apply(ctx context.Context, p *Plan) (*Report, error) {
 
 func actionable(p *Plan) bool {
 	for i := range p.Actions {
-		if p.Actions[i].Kind != Review {
+		if p.Actions[i].Kind != KindReview {
 			return true
 		}
 	}
@@ -107,11 +107,11 @@ func (e *Executor) check(p *Plan) error {
 			return fmt.Errorf("sync: apply: unknown action kind %q", a.Kind)
 		}
 		switch {
-		case a.Kind == Export:
+		case a.Kind == KindExport:
 			notify = "exports send the new password"
-		case a.Kind == Import && a.ResetPassword:
+		case a.Kind == KindImport && a.ResetPassword:
 			notify = "imports reset passwords"
-		case a.Kind == Import && (a.Emails.Welcome || a.Emails.HostingDetails):
+		case a.Kind == KindImport && (a.Emails.Welcome || a.Emails.HostingDetails):
 			notify = "imports send e-mails"
 		}
 	}
@@ -184,11 +184,11 @@ func (e *Executor) apply(ctx context.Context, p *Plan, remote []provider.Account
 	for i := range p.Actions {
 		a := &p.Actions[i]
 		switch a.Kind {
-		case Review:
+		case KindReview:
 			x.finish(ctx, a, OutcomeSkipped, serviceID(a), "needs review: "+a.Reason, nil)
-		case CreateProduct:
+		case KindCreateProduct:
 			products = append(products, a)
-		case CreateClient:
+		case KindCreateClient:
 			clients = append(clients, a)
 		default:
 			if _, ok := groups[a.Key]; !ok {
@@ -298,7 +298,7 @@ func (x *applier) finish(ctx context.Context, a *Action, out Outcome, serviceID,
 		x.report.Failed[a.Kind]++
 		x.report.Failures = append(x.report.Failures, Failure{Kind: a.Kind, Key: a.Key, ServiceID: serviceID, Err: err})
 	case OutcomeSkipped:
-		if a.Kind != Review {
+		if a.Kind != KindReview {
 			x.report.Skipped[a.Kind]++
 		}
 	}
@@ -464,23 +464,23 @@ func (x *applier) notify(ctx context.Context, n Notification) error {
 
 // do runs one action against the current state of its key.
 func (x *applier) do(ctx context.Context, a *Action, st *keyState) (Outcome, string, string, error) {
-	if a.Local == nil && a.Kind != TerminateRemote {
+	if a.Local == nil && a.Kind != KindTerminateRemote {
 		return "", "", "", errorf(a, "malformed action: no service")
 	}
 	switch a.Kind {
-	case Import:
+	case KindImport:
 		return x.doImport(ctx, a, st)
-	case Export:
+	case KindExport:
 		return x.doExport(ctx, a, st)
-	case TerminateLocal:
+	case KindTerminateLocal:
 		return x.doTerminateLocal(ctx, a, st)
-	case TerminateRemote:
+	case KindTerminateRemote:
 		return x.doTerminateRemote(ctx, a, st)
-	case SuspendLocal, UnsuspendLocal:
+	case KindSuspendLocal, KindUnsuspendLocal:
 		return x.doStatusLocal(ctx, a, st)
-	case SuspendRemote, UnsuspendRemote:
+	case KindSuspendRemote, KindUnsuspendRemote:
 		return x.doStatusRemote(ctx, a, st)
-	case UpdateLocal:
+	case KindUpdateLocal:
 		return x.doUpdate(ctx, a, st)
 	}
 	return "", "", "", errorf(a, "cannot be applied")
@@ -549,13 +549,13 @@ func (x *applier) doImport(ctx context.Context, a *Action, st *keyState) (Outcom
 			return "", id, "", errorf(a, "service %s created, but setting the new password failed: %w", id, err)
 		}
 		n := note
-		n.Kind, n.Password = NotifyNewPassword, pw
+		n.Kind, n.Password = NotificationKindNewPassword, pw
 		if err := x.notify(ctx, n); err != nil {
 			return "", id, "", errorf(a, "service %s created and password reset, but the new-password e-mail failed: %w", id, err)
 		}
 	}
-	for _, k := range []NotificationKind{NotifyWelcome, NotifyHostingDetails} {
-		if (k == NotifyWelcome && a.Emails.Welcome) || (k == NotifyHostingDetails && a.Emails.HostingDetails) {
+	for _, k := range []NotificationKind{NotificationKindWelcome, NotificationKindHostingDetails} {
+		if (k == NotificationKindWelcome && a.Emails.Welcome) || (k == NotificationKindHostingDetails && a.Emails.HostingDetails) {
 			n := note
 			n.Kind = k
 			if err := x.notify(ctx, n); err != nil {
@@ -577,7 +577,7 @@ func (x *applier) doExport(ctx context.Context, a *Action, st *keyState) (Outcom
 	if len(st.remote) > 0 {
 		// A crash between creating and suspending leaves the account
 		// active; finish the job rather than skip it.
-		if cur.Status == Suspended && len(st.remote) == 1 && st.remote[0].Status == provider.StatusActive {
+		if cur.Status == ServiceStatusSuspended && len(st.remote) == 1 && st.remote[0].Status == provider.StatusActive {
 			s, ok := x.e.Provider.(provider.Suspender)
 			if !ok {
 				return "", cur.ID, "", x.notSupported(a, "suspend accounts")
@@ -595,7 +595,7 @@ func (x *applier) doExport(ctx context.Context, a *Action, st *keyState) (Outcom
 		return "", cur.ID, "", x.notSupported(a, "create accounts")
 	}
 	var suspender provider.Suspender
-	if cur.Status == Suspended {
+	if cur.Status == ServiceStatusSuspended {
 		if suspender, ok = x.e.Provider.(provider.Suspender); !ok {
 			return "", cur.ID, "", x.notSupported(a, "suspend accounts")
 		}
@@ -633,7 +633,7 @@ func (x *applier) doExport(ctx context.Context, a *Action, st *keyState) (Outcom
 		}
 		*cur = upd
 	}
-	n := Notification{Kind: NotifyNewPassword, Key: a.Key, ServiceID: cur.ID, ClientID: cur.ClientID, Email: cur.ClientEmail,
+	n := Notification{Kind: NotificationKindNewPassword, Key: a.Key, ServiceID: cur.ID, ClientID: cur.ClientID, Email: cur.ClientEmail,
 		Username: created.Username, Domain: created.Domain, Password: pw}
 	if err := x.notify(ctx, n); err != nil {
 		return "", cur.ID, "", errorf(a, "account created, but the new-password e-mail failed: %w", err)
@@ -658,7 +658,7 @@ func (x *applier) doTerminateLocal(ctx context.Context, a *Action, st *keyState)
 	if err := x.e.Store.TerminateService(ctx, *cur); err != nil {
 		return "", cur.ID, "", errorf(a, "terminate service %s: %w", cur.ID, err)
 	}
-	cur.Status = Terminated
+	cur.Status = ServiceStatusTerminated
 	return OutcomeSucceeded, cur.ID, "service " + cur.ID + " terminated in billing", nil
 }
 
@@ -681,7 +681,7 @@ func (x *applier) doTerminateRemote(ctx context.Context, a *Action, st *keyState
 			if err := x.e.Store.TerminateService(ctx, *cur); err != nil {
 				return "", cur.ID, "", errorf(a, "account terminated, but terminating service %s in billing failed: %w", cur.ID, err)
 			}
-			cur.Status = Terminated
+			cur.Status = ServiceStatusTerminated
 		}
 		return OutcomeSucceeded, cur.ID, "account terminated on the server", nil
 	}
@@ -707,9 +707,9 @@ func (x *applier) doTerminateRemote(ctx context.Context, a *Action, st *keyState
 }
 
 func (x *applier) doStatusLocal(ctx context.Context, a *Action, st *keyState) (Outcome, string, string, error) {
-	target := Active
-	if a.Kind == SuspendLocal {
-		target = Suspended
+	target := ServiceStatusActive
+	if a.Kind == KindSuspendLocal {
+		target = ServiceStatusSuspended
 	}
 	cur, err := current(a, st)
 	if err != nil {
@@ -739,7 +739,7 @@ func (x *applier) doStatusLocal(ctx context.Context, a *Action, st *keyState) (O
 
 func (x *applier) doStatusRemote(ctx context.Context, a *Action, st *keyState) (Outcome, string, string, error) {
 	target := provider.StatusActive
-	if a.Kind == SuspendRemote {
+	if a.Kind == KindSuspendRemote {
 		target = provider.StatusSuspended
 	}
 	cur, err := current(a, st)

@@ -43,17 +43,17 @@ func newWorld() *world {
 			BillingCycle: "Monthly",
 		})
 	}
-	add("same.example", "same", "silver", "192.0.2.10", acsync.Active)
-	add("sl.example", "sl", "silver", "", acsync.Active)
-	add("ul.example", "ul", "silver", "", acsync.Suspended)
-	add("ip.example", "ip", "silver", "192.0.2.1", acsync.Active)
-	add("pkg.example", "pkg", "silver", "", acsync.Active)
-	add("ex.example", "ex", "silver", "", acsync.Active)
-	add("exs.example", "exs", "silver", "", acsync.Suspended)
-	add("cancelled.example", "ca", "silver", "", acsync.Cancelled)
-	add("ns.example", "ns", "silver", "", acsync.Active)
-	add("done.example", "done", "silver", "", acsync.Completed)
-	add("old.example", "old", "silver", "", acsync.Terminated)
+	add("same.example", "same", "silver", "192.0.2.10", acsync.ServiceStatusActive)
+	add("sl.example", "sl", "silver", "", acsync.ServiceStatusActive)
+	add("ul.example", "ul", "silver", "", acsync.ServiceStatusSuspended)
+	add("ip.example", "ip", "silver", "192.0.2.1", acsync.ServiceStatusActive)
+	add("pkg.example", "pkg", "silver", "", acsync.ServiceStatusActive)
+	add("ex.example", "ex", "silver", "", acsync.ServiceStatusActive)
+	add("exs.example", "exs", "silver", "", acsync.ServiceStatusSuspended)
+	add("cancelled.example", "ca", "silver", "", acsync.ServiceStatusCancelled)
+	add("ns.example", "ns", "silver", "", acsync.ServiceStatusActive)
+	add("done.example", "done", "silver", "", acsync.ServiceStatusCompleted)
+	add("old.example", "old", "silver", "", acsync.ServiceStatusTerminated)
 	w.fake = providertest.NewFake(
 		account("same.example", "same", "known@example.net", "silver", "192.0.2.10", provider.StatusActive),
 		account("sl.example", "sl", "known@example.net", "silver", "", provider.StatusSuspended),
@@ -111,20 +111,20 @@ func TestApplyThenDiffIsEmpty(t *testing.T) {
 		{
 			name: "the server leads and exports fill the gaps",
 			opts: acsync.Options{ResetPassword: true, Emails: acsync.Emails{Welcome: true, HostingDetails: true}},
-			want: map[acsync.Kind]int{acsync.CreateProduct: 2, acsync.CreateClient: 2, acsync.Import: 4, acsync.Export: 2,
-				acsync.UpdateLocal: 2, acsync.SuspendLocal: 1, acsync.UnsuspendLocal: 1, acsync.TerminateRemote: 2},
+			want: map[acsync.Kind]int{acsync.KindCreateProduct: 2, acsync.KindCreateClient: 2, acsync.KindImport: 4, acsync.KindExport: 2,
+				acsync.KindUpdateLocal: 2, acsync.KindSuspendLocal: 1, acsync.KindUnsuspendLocal: 1, acsync.KindTerminateRemote: 2},
 		},
 		{
 			name: "terminations run both ways",
 			opts: acsync.Options{TerminateLocal: true},
-			want: map[acsync.Kind]int{acsync.CreateProduct: 2, acsync.CreateClient: 2, acsync.Import: 4, acsync.TerminateLocal: 2,
-				acsync.UpdateLocal: 2, acsync.SuspendLocal: 1, acsync.UnsuspendLocal: 1, acsync.TerminateRemote: 2},
+			want: map[acsync.Kind]int{acsync.KindCreateProduct: 2, acsync.KindCreateClient: 2, acsync.KindImport: 4, acsync.KindTerminateLocal: 2,
+				acsync.KindUpdateLocal: 2, acsync.KindSuspendLocal: 1, acsync.KindUnsuspendLocal: 1, acsync.KindTerminateRemote: 2},
 		},
 		{
 			name: "billing leads on status",
-			opts: acsync.Options{StatusAuthority: acsync.Local, Emails: acsync.Emails{Welcome: true}},
-			want: map[acsync.Kind]int{acsync.CreateProduct: 2, acsync.CreateClient: 2, acsync.Import: 4, acsync.Export: 2,
-				acsync.UpdateLocal: 2, acsync.SuspendRemote: 1, acsync.UnsuspendRemote: 1, acsync.TerminateRemote: 2},
+			opts: acsync.Options{StatusAuthority: acsync.SideLocal, Emails: acsync.Emails{Welcome: true}},
+			want: map[acsync.Kind]int{acsync.KindCreateProduct: 2, acsync.KindCreateClient: 2, acsync.KindImport: 4, acsync.KindExport: 2,
+				acsync.KindUpdateLocal: 2, acsync.KindSuspendRemote: 1, acsync.KindUnsuspendRemote: 1, acsync.KindTerminateRemote: 2},
 		},
 	}
 	for _, tt := range tests {
@@ -183,7 +183,7 @@ func TestApplyNotifiesAndResetsPasswords(t *testing.T) {
 	got := map[string][]acsync.NotificationKind{}
 	for _, n := range w.store.Notifications() {
 		got[n.Key] = append(got[n.Key], n.Kind)
-		if n.Kind == acsync.NotifyNewPassword {
+		if n.Kind == acsync.NotificationKindNewPassword {
 			pw, _ := w.fake.Password(n.Key)
 			if n.Password == "" || pw != n.Password {
 				t.Errorf("%s: the notified password is not the one set on the server", n.Key)
@@ -194,12 +194,12 @@ func TestApplyNotifiesAndResetsPasswords(t *testing.T) {
 		}
 	}
 	want := map[string][]acsync.NotificationKind{
-		"imp1.example": {acsync.NotifyNewPassword, acsync.NotifyWelcome},
-		"imp2.example": {acsync.NotifyNewPassword, acsync.NotifyWelcome},
-		"imp3.example": {acsync.NotifyNewPassword, acsync.NotifyWelcome},
-		"imp4.example": {acsync.NotifyNewPassword, acsync.NotifyWelcome},
-		"ex.example":   {acsync.NotifyNewPassword},
-		"exs.example":  {acsync.NotifyNewPassword},
+		"imp1.example": {acsync.NotificationKindNewPassword, acsync.NotificationKindWelcome},
+		"imp2.example": {acsync.NotificationKindNewPassword, acsync.NotificationKindWelcome},
+		"imp3.example": {acsync.NotificationKindNewPassword, acsync.NotificationKindWelcome},
+		"imp4.example": {acsync.NotificationKindNewPassword, acsync.NotificationKindWelcome},
+		"ex.example":   {acsync.NotificationKindNewPassword},
+		"exs.example":  {acsync.NotificationKindNewPassword},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("notifications\n got %v\nwant %v", got, want)
@@ -222,7 +222,7 @@ func TestApplyAgainAfterACrashCreatesNothingTwice(t *testing.T) {
 	}
 	for i := range 20 {
 		w.store.AddService(acsync.Service{ClientID: w.known, ClientEmail: "known@example.net", ProductID: w.silver,
-			Package: "silver", Domain: fmt.Sprintf("export%02d.example", i), Username: fmt.Sprintf("export%02d", i), Status: acsync.Suspended})
+			Package: "silver", Domain: fmt.Sprintf("export%02d.example", i), Username: fmt.Sprintf("export%02d", i), Status: acsync.ServiceStatusSuspended})
 	}
 	opts := acsync.Options{ResetPassword: true, Emails: acsync.Emails{HostingDetails: true}, Force: true}
 	p := w.plan(t, opts)
@@ -270,7 +270,7 @@ func TestApplyAgainAfterACrashCreatesNothingTwice(t *testing.T) {
 	services, _ := w.store.Services(context.Background())
 	open := map[string]int{}
 	for _, s := range services {
-		if s.Status == acsync.Active || s.Status == acsync.Suspended || s.Status == acsync.Pending {
+		if s.Status == acsync.ServiceStatusActive || s.Status == acsync.ServiceStatusSuspended || s.Status == acsync.ServiceStatusPending {
 			open[strings.ToLower(s.Domain)]++
 		}
 	}
@@ -287,7 +287,7 @@ func TestApplyAgainAfterACrashCreatesNothingTwice(t *testing.T) {
 	}
 	passwords := map[string]int{}
 	for _, n := range w.store.Notifications() {
-		if n.Kind == acsync.NotifyNewPassword {
+		if n.Kind == acsync.NotificationKindNewPassword {
 			passwords[n.Key]++
 		}
 	}
@@ -312,7 +312,7 @@ func TestApplyGoesOnPastFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Failed[acsync.Export] != 2 || rep.Succeeded[acsync.Import] != 4 || rep.Succeeded[acsync.TerminateRemote] != 2 {
+	if rep.Failed[acsync.KindExport] != 2 || rep.Succeeded[acsync.KindImport] != 4 || rep.Succeeded[acsync.KindTerminateRemote] != 2 {
 		t.Fatalf("failed %v, succeeded %v", rep.Failed, rep.Succeeded)
 	}
 	err = rep.Err()
@@ -329,14 +329,14 @@ type listOnly struct{ provider.Provider }
 
 func TestApplyReportsMissingCapabilities(t *testing.T) {
 	w := newWorld()
-	p := w.plan(t, acsync.Options{StatusAuthority: acsync.Local})
+	p := w.plan(t, acsync.Options{StatusAuthority: acsync.SideLocal})
 	e := w.executor()
 	e.Provider = listOnly{w.fake}
 	rep, err := e.Apply(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []acsync.Kind{acsync.SuspendRemote, acsync.UnsuspendRemote, acsync.Export, acsync.TerminateRemote} {
+	for _, k := range []acsync.Kind{acsync.KindSuspendRemote, acsync.KindUnsuspendRemote, acsync.KindExport, acsync.KindTerminateRemote} {
 		if rep.Failed[k] == 0 {
 			t.Errorf("%s did not fail", k)
 		}
@@ -346,7 +346,7 @@ func TestApplyReportsMissingCapabilities(t *testing.T) {
 			t.Errorf("%s %s: %v, want a clear ErrNotSupported", f.Kind, f.Key, f.Err)
 		}
 	}
-	if rep.Succeeded[acsync.Import] != 4 || rep.Succeeded[acsync.UpdateLocal] != 2 {
+	if rep.Succeeded[acsync.KindImport] != 4 || rep.Succeeded[acsync.KindUpdateLocal] != 2 {
 		t.Errorf("billing-side actions should succeed: %v", rep.Succeeded)
 	}
 }
@@ -363,10 +363,10 @@ func TestApplyRefusesActionsWhosePremiseChanged(t *testing.T) {
 	}{
 		{
 			name: "a reactivated service keeps its account",
-			kind: acsync.TerminateRemote, key: "cancelled.example",
+			kind: acsync.KindTerminateRemote, key: "cancelled.example",
 			change: func(w *world) {
 				s, _ := w.store.Service(w.service["cancelled.example"])
-				s.Status = acsync.Active
+				s.Status = acsync.ServiceStatusActive
 				w.store.UpdateService(ctx, s, []acsync.Change{{Field: acsync.FieldStatus}})
 			},
 			check: func(t *testing.T, w *world) {
@@ -378,19 +378,19 @@ func TestApplyRefusesActionsWhosePremiseChanged(t *testing.T) {
 		{
 			name: "an account that came back keeps its service",
 			opts: acsync.Options{TerminateLocal: true},
-			kind: acsync.TerminateLocal, key: "ex.example",
+			kind: acsync.KindTerminateLocal, key: "ex.example",
 			change: func(w *world) {
 				w.fake.CreateAccount(ctx, provider.NewAccount{Username: "ex", Domain: "ex.example", Product: "silver"})
 			},
 			check: func(t *testing.T, w *world) {
-				if s, _ := w.store.Service(w.service["ex.example"]); s.Status != acsync.Active {
+				if s, _ := w.store.Service(w.service["ex.example"]); s.Status != acsync.ServiceStatusActive {
 					t.Errorf("the service is %s", s.Status)
 				}
 			},
 		},
 		{
 			name: "a field edited in billing is not overwritten",
-			kind: acsync.UpdateLocal, key: "ip.example",
+			kind: acsync.KindUpdateLocal, key: "ip.example",
 			change: func(w *world) {
 				s, _ := w.store.Service(w.service["ip.example"])
 				s.DedicatedIP = "198.51.100.7"
@@ -404,12 +404,12 @@ func TestApplyRefusesActionsWhosePremiseChanged(t *testing.T) {
 		},
 		{
 			name: "a server that changed again is not copied",
-			kind: acsync.SuspendLocal, key: "sl.example",
+			kind: acsync.KindSuspendLocal, key: "sl.example",
 			change: func(w *world) {
 				w.fake.UnsuspendAccount(ctx, account("sl.example", "", "", "", "", ""))
 			},
 			check: func(t *testing.T, w *world) {
-				if s, _ := w.store.Service(w.service["sl.example"]); s.Status != acsync.Active {
+				if s, _ := w.store.Service(w.service["sl.example"]); s.Status != acsync.ServiceStatusActive {
 					t.Errorf("the service is %s", s.Status)
 				}
 			},
@@ -476,8 +476,8 @@ func TestApplyFailsWhatDependsOnAFailedCreation(t *testing.T) {
 	if fmt.Sprint(failed) != fmt.Sprint(want) {
 		t.Errorf("failed %v, want %v", failed, want)
 	}
-	if rep.Succeeded[acsync.Import] != 3 {
-		t.Errorf("%d imports succeeded, want 3", rep.Succeeded[acsync.Import])
+	if rep.Succeeded[acsync.KindImport] != 3 {
+		t.Errorf("%d imports succeeded, want 3", rep.Succeeded[acsync.KindImport])
 	}
 }
 
@@ -559,7 +559,7 @@ func TestRun(t *testing.T) {
 	t.Run("an unsafe plan is refused whole", func(t *testing.T) {
 		w := newWorld()
 		for i := range 30 {
-			w.store.AddService(acsync.Service{Domain: fmt.Sprintf("gone%d.example", i), Package: "silver", Status: acsync.Active})
+			w.store.AddService(acsync.Service{Domain: fmt.Sprintf("gone%d.example", i), Package: "silver", Status: acsync.ServiceStatusActive})
 		}
 		rep, err := acsync.Run(ctx, w.fake, w.store, w.options(acsync.Options{TerminateLocal: true}), acsync.Executor{})
 		var unsafe *acsync.UnsafePlanError
@@ -573,7 +573,7 @@ func TestRun(t *testing.T) {
 	t.Run("an approved fingerprint applies exactly the reviewed plan", func(t *testing.T) {
 		w := newWorld()
 		reviewed := w.plan(t, acsync.Options{})
-		w.store.AddService(acsync.Service{Domain: "late.example", Package: "silver", Status: acsync.Active})
+		w.store.AddService(acsync.Service{Domain: "late.example", Package: "silver", Status: acsync.ServiceStatusActive})
 		_, err := acsync.Run(ctx, w.fake, w.store, w.options(acsync.Options{ExpectFingerprint: reviewed.Fingerprint}), acsync.Executor{})
 		if !errors.Is(err, acsync.ErrStalePlan) {
 			t.Fatalf("err = %v, want ErrStalePlan", err)
@@ -602,7 +602,7 @@ func TestApplyingAFinishedPlanAgainChangesNothing(t *testing.T) {
 		t.Fatalf("failures: %v", rep.Err())
 	}
 	for k, n := range rep.Succeeded {
-		if k != acsync.CreateProduct { // the store finds the product it made
+		if k != acsync.KindCreateProduct { // the store finds the product it made
 			t.Errorf("%d %s succeeded again", n, k)
 		}
 	}
@@ -618,7 +618,7 @@ func TestApplyingAFinishedPlanAgainChangesNothing(t *testing.T) {
 	}
 	var reviews int
 	for _, e := range w.store.Entries() {
-		if e.Kind == acsync.Review {
+		if e.Kind == acsync.KindReview {
 			reviews++
 			if e.Outcome != acsync.OutcomeSkipped || !strings.HasPrefix(e.Message, "needs review: ") {
 				t.Errorf("review entry %+v", e)
@@ -647,7 +647,7 @@ func TestReportJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(back.Failures) != 2 || back.Failures[0].Err.Error() != rep.Failures[0].Err.Error() ||
-		back.Failed[acsync.Export] != 2 || back.Plan.Fingerprint != p.Fingerprint || !back.Started.Equal(rep.Started) {
+		back.Failed[acsync.KindExport] != 2 || back.Plan.Fingerprint != p.Fingerprint || !back.Started.Equal(rep.Started) {
 		t.Errorf("report read back as %s", data)
 	}
 	if !strings.Contains(string(data), `"error":"sync: export ex.example: create account: fake: create account: transient failure"`) {

@@ -31,7 +31,7 @@ var (
 	fuzzPackages = []string{"silver", "gold", "", "SILVER"}
 	fuzzIPs      = []string{"", "192.0.2.1", "192.0.2.2", "::ffff:192.0.2.1"}
 	fuzzRemote   = []provider.Status{provider.StatusActive, provider.StatusSuspended, provider.StatusActive, "", "Terminated"}
-	fuzzLocal    = []ServiceStatus{Active, Suspended, Pending, Terminated, Cancelled, Fraud, Completed, Active, Suspended, "Weird"}
+	fuzzLocal    = []ServiceStatus{ServiceStatusActive, ServiceStatusSuspended, ServiceStatusPending, ServiceStatusTerminated, ServiceStatusCancelled, ServiceStatusFraud, ServiceStatusCompleted, ServiceStatusActive, ServiceStatusSuspended, "Weird"}
 )
 
 // fuzzWorld builds listings and options from fuzz input.
@@ -188,7 +188,7 @@ func checkPlan(t *testing.T, remote []provider.Account, local []Service, opts Op
 	}
 	acted := map[string]bool{}
 	for _, a := range all {
-		if a.Kind != CreateClient && a.Kind != CreateProduct {
+		if a.Kind != KindCreateClient && a.Kind != KindCreateProduct {
 			acted[a.Key] = true
 		}
 	}
@@ -200,7 +200,7 @@ func checkPlan(t *testing.T, remote []provider.Account, local []Service, opts Op
 	}
 
 	for _, a := range all {
-		if a.Kind == CreateClient || a.Kind == CreateProduct {
+		if a.Kind == KindCreateClient || a.Kind == KindCreateProduct {
 			continue
 		}
 		if conflicted[a.Key] {
@@ -209,14 +209,14 @@ func checkPlan(t *testing.T, remote []provider.Account, local []Service, opts Op
 	}
 	for _, a := range planned {
 		switch a.Kind {
-		case TerminateLocal:
+		case KindTerminateLocal:
 			if !opts.TerminateLocal {
 				t.Fatalf("terminate-local %s without TerminateLocal", a.Key)
 			}
 			if n := p.SeenMissing[a.Key]; n < opts.ConfirmRuns {
 				t.Fatalf("terminate-local %s after %d of %d runs", a.Key, n, opts.ConfirmRuns)
 			}
-		case TerminateRemote:
+		case KindTerminateRemote:
 			if !opts.TerminateRemote {
 				t.Fatalf("terminate-remote %s without TerminateRemote", a.Key)
 			}
@@ -226,12 +226,12 @@ func checkPlan(t *testing.T, remote []provider.Account, local []Service, opts Op
 			if a.Local.Status.open() && !(opts.TerminateIncorrectNameservers && opts.Nameservers[a.Key] == false) {
 				t.Fatalf("terminate-remote %s for open service %s without an incorrect-nameserver verdict", a.Key, a.Local.ID)
 			}
-		case Import:
+		case KindImport:
 			if len(keys[a.Key].local) > 0 {
 				t.Fatalf("import %s though billing has the key", a.Key)
 			}
 		}
-		if (a.Kind == Export || a.Kind.Destructive()) && len(remote) == 0 && liveLocal > 0 && !opts.AllowEmpty {
+		if (a.Kind == KindExport || a.Kind.Destructive()) && len(remote) == 0 && liveLocal > 0 && !opts.AllowEmpty {
 			t.Fatalf("%s %s planned against an empty server listing", a.Kind, a.Key)
 		}
 	}
@@ -241,11 +241,11 @@ func checkPlan(t *testing.T, remote []provider.Account, local []Service, opts Op
 	products, clients := map[string]bool{}, map[string]bool{}
 	for _, a := range p.Actions {
 		switch a.Kind {
-		case CreateProduct:
+		case KindCreateProduct:
 			products[a.Key] = true
-		case CreateClient:
+		case KindCreateClient:
 			clients[a.Key] = true
-		case Review:
+		case KindReview:
 		default:
 			work++
 		}
@@ -263,7 +263,7 @@ func checkPlan(t *testing.T, remote []provider.Account, local []Service, opts Op
 	}
 
 	// Every key is in sync or acted on; a key that differs is acted on.
-	if opts.Mode != Synchronize || len(opts.Selection) > 0 {
+	if opts.Mode != ModeSynchronize || len(opts.Selection) > 0 {
 		return
 	}
 	valid := 0
@@ -295,9 +295,9 @@ func checkPlan(t *testing.T, remote []provider.Account, local []Service, opts Op
 			differs = true // export or terminate-local
 		case len(sd.remote) == 1 && holder != nil:
 			switch holder.Status {
-			case Pending, Terminated, Cancelled, Fraud:
+			case ServiceStatusPending, ServiceStatusTerminated, ServiceStatusCancelled, ServiceStatusFraud:
 				differs = true
-			case Active, Suspended:
+			case ServiceStatusActive, ServiceStatusSuspended:
 				differs = ServiceStatus(sd.remote[0].Status) != holder.Status
 			}
 		}
@@ -312,7 +312,7 @@ func checkPlan(t *testing.T, remote []provider.Account, local []Service, opts Op
 
 func hasWork(as []Action) bool {
 	return slices.ContainsFunc(as, func(a Action) bool {
-		return a.Kind != Review && a.Kind != CreateClient && a.Kind != CreateProduct
+		return a.Kind != KindReview && a.Kind != KindCreateClient && a.Kind != KindCreateProduct
 	})
 }
 

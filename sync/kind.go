@@ -14,48 +14,48 @@ type Kind string
 // order, then by key, so dependencies come before what needs them and
 // destructive kinds come last.
 const (
-	// Review is a case a person must look at; the executor does nothing.
-	Review Kind = "review"
-	// CreateProduct creates a billing product for a server package that
+	// KindReview is a case a person must look at; the executor does nothing.
+	KindReview Kind = "review"
+	// KindCreateProduct creates a billing product for a server package that
 	// has none in [Options.Products], once per package.
-	CreateProduct Kind = "create-product"
-	// CreateClient creates a billing client for an e-mail address that has
+	KindCreateProduct Kind = "create-product"
+	// KindCreateClient creates a billing client for an e-mail address that has
 	// none in [Options.Clients], once per address.
-	CreateClient Kind = "create-client"
-	// Import creates a billing service for an account found only on the
+	KindCreateClient Kind = "create-client"
+	// KindImport creates a billing service for an account found only on the
 	// server.
-	Import Kind = "import"
-	// Export creates the account on the server for a live billing service
+	KindImport Kind = "import"
+	// KindExport creates the account on the server for a live billing service
 	// that has none.
-	Export Kind = "export"
-	// UpdateLocal copies the server's package, domain, username or IP onto
+	KindExport Kind = "export"
+	// KindUpdateLocal copies the server's package, domain, username or IP onto
 	// the billing service.
-	UpdateLocal Kind = "update-local"
-	// UnsuspendLocal sets the billing service Active because the account is
+	KindUpdateLocal Kind = "update-local"
+	// KindUnsuspendLocal sets the billing service Active because the account is
 	// active on the server.
-	UnsuspendLocal Kind = "unsuspend-local"
-	// UnsuspendRemote unsuspends the account because the billing service is
+	KindUnsuspendLocal Kind = "unsuspend-local"
+	// KindUnsuspendRemote unsuspends the account because the billing service is
 	// Active.
-	UnsuspendRemote Kind = "unsuspend-remote"
-	// SuspendLocal sets the billing service Suspended because the account is
+	KindUnsuspendRemote Kind = "unsuspend-remote"
+	// KindSuspendLocal sets the billing service Suspended because the account is
 	// suspended on the server.
-	SuspendLocal Kind = "suspend-local"
-	// SuspendRemote suspends the account because the billing service is
+	KindSuspendLocal Kind = "suspend-local"
+	// KindSuspendRemote suspends the account because the billing service is
 	// Suspended.
-	SuspendRemote Kind = "suspend-remote"
-	// TerminateLocal sets a live billing service Terminated because its
+	KindSuspendRemote Kind = "suspend-remote"
+	// KindTerminateLocal sets a live billing service Terminated because its
 	// account is gone from the server.
-	TerminateLocal Kind = "terminate-local"
-	// TerminateRemote removes the account from the server.
-	TerminateRemote Kind = "terminate-remote"
+	KindTerminateLocal Kind = "terminate-local"
+	// KindTerminateRemote removes the account from the server.
+	KindTerminateRemote Kind = "terminate-remote"
 )
 
 // kindOrder returns every kind in plan order.
 func kindOrder() [12]Kind {
 	return [12]Kind{
-		Review, CreateProduct, CreateClient, Import, Export, UpdateLocal,
-		UnsuspendLocal, UnsuspendRemote, SuspendLocal, SuspendRemote,
-		TerminateLocal, TerminateRemote,
+		KindReview, KindCreateProduct, KindCreateClient, KindImport, KindExport, KindUpdateLocal,
+		KindUnsuspendLocal, KindUnsuspendRemote, KindSuspendLocal, KindSuspendRemote,
+		KindTerminateLocal, KindTerminateRemote,
 	}
 }
 
@@ -68,29 +68,29 @@ func Kinds() []Kind {
 // rank is k's position in plan order, or 12 if k is unknown.
 func (k Kind) rank() int {
 	switch k {
-	case Review:
+	case KindReview:
 		return 0
-	case CreateProduct:
+	case KindCreateProduct:
 		return 1
-	case CreateClient:
+	case KindCreateClient:
 		return 2
-	case Import:
+	case KindImport:
 		return 3
-	case Export:
+	case KindExport:
 		return 4
-	case UpdateLocal:
+	case KindUpdateLocal:
 		return 5
-	case UnsuspendLocal:
+	case KindUnsuspendLocal:
 		return 6
-	case UnsuspendRemote:
+	case KindUnsuspendRemote:
 		return 7
-	case SuspendLocal:
+	case KindSuspendLocal:
 		return 8
-	case SuspendRemote:
+	case KindSuspendRemote:
 		return 9
-	case TerminateLocal:
+	case KindTerminateLocal:
 		return 10
-	case TerminateRemote:
+	case KindTerminateRemote:
 		return 11
 	}
 	return 12
@@ -99,9 +99,9 @@ func (k Kind) rank() int {
 // Valid reports whether k is one of the kinds above.
 func (k Kind) Valid() bool { return k.rank() < 12 }
 
-// Destructive reports whether k removes something: [TerminateLocal] or
-// [TerminateRemote].
-func (k Kind) Destructive() bool { return k == TerminateLocal || k == TerminateRemote }
+// Destructive reports whether k removes something: [KindTerminateLocal] or
+// [KindTerminateRemote].
+func (k Kind) Destructive() bool { return k == KindTerminateLocal || k == KindTerminateRemote }
 
 // String returns the kind's name, such as "terminate-local".
 func (k Kind) String() string { return string(k) }
@@ -138,12 +138,12 @@ type Change struct {
 // Action is one step of a [Plan].
 //
 // Key is the normalised match key of the account and service it concerns;
-// for [CreateClient] it is the normalised e-mail address and for
-// [CreateProduct] the package name. Remote and Local are copies of the
-// records the action was planned from; for [Import], Local is the service
+// for [KindCreateClient] it is the normalised e-mail address and for
+// [KindCreateProduct] the package name. Remote and Local are copies of the
+// records the action was planned from; for [KindImport], Local is the service
 // the executor will create, with the billing settings of the [Options]
-// already applied. ProductID is the product an [Import] or a package change
-// moves the service to; it is empty when a [CreateProduct] action of the
+// already applied. ProductID is the product an [KindImport] or a package change
+// moves the service to; it is empty when a [KindCreateProduct] action of the
 // same plan provides it. ResetPassword and Emails carry the import settings
 // so that the executor needs nothing but the plan.
 type Action struct {
@@ -158,16 +158,16 @@ type Action struct {
 	Emails        Emails            `json:"emails,omitzero"`
 }
 
-// needsProduct returns the package whose [CreateProduct] action a must wait
+// needsProduct returns the package whose [KindCreateProduct] action a must wait
 // for, or "".
 func (a *Action) needsProduct() (string, bool) {
 	if a.ProductID != "" || a.Local == nil {
 		return "", false
 	}
 	switch a.Kind {
-	case Import:
+	case KindImport:
 		return a.Local.Package, true
-	case UpdateLocal:
+	case KindUpdateLocal:
 		for _, c := range a.Changes {
 			if c.Field == FieldPackage {
 				return c.New, true
@@ -177,10 +177,10 @@ func (a *Action) needsProduct() (string, bool) {
 	return "", false
 }
 
-// needsClient returns the normalised e-mail address whose [CreateClient]
+// needsClient returns the normalised e-mail address whose [KindCreateClient]
 // action a must wait for, or "".
 func (a *Action) needsClient() (string, bool) {
-	if a.Kind != Import || a.Local == nil || a.Local.ClientID != "" {
+	if a.Kind != KindImport || a.Local == nil || a.Local.ClientID != "" {
 		return "", false
 	}
 	return normalizeEmail(a.Local.ClientEmail), true

@@ -9,25 +9,25 @@ import (
 type Mode int
 
 const (
-	// Synchronize plans every kind the switches allow. It is the zero
+	// ModeSynchronize plans every kind the switches allow. It is the zero
 	// value; terminations still need their own switches.
-	Synchronize Mode = iota
-	// ImportOnly plans imports and what they need (products, clients, and
+	ModeSynchronize Mode = iota
+	// ModeImportOnly plans imports and what they need (products, clients, and
 	// reviews for accounts that cannot be imported).
-	ImportOnly
-	// ExportOnly plans exports (and reviews for services that cannot be
+	ModeImportOnly
+	// ModeExportOnly plans exports (and reviews for services that cannot be
 	// exported).
-	ExportOnly
+	ModeExportOnly
 )
 
 // String returns "synchronize", "import-only" or "export-only".
 func (m Mode) String() string {
 	switch m {
-	case Synchronize:
+	case ModeSynchronize:
 		return "synchronize"
-	case ImportOnly:
+	case ModeImportOnly:
 		return "import-only"
-	case ExportOnly:
+	case ModeExportOnly:
 		return "export-only"
 	}
 	return fmt.Sprintf("Mode(%d)", int(m))
@@ -38,10 +38,10 @@ func (m Mode) String() string {
 // as an import).
 func (m Mode) allows(k Kind) bool {
 	switch m {
-	case ImportOnly:
-		return k == Import || k == CreateClient || k == CreateProduct
-	case ExportOnly:
-		return k == Export
+	case ModeImportOnly:
+		return k == KindImport || k == KindCreateClient || k == KindCreateProduct
+	case ModeExportOnly:
+		return k == KindExport
 	}
 	return true
 }
@@ -51,19 +51,19 @@ func (m Mode) allows(k Kind) bool {
 type Side int
 
 const (
-	// Remote is the server. It is the zero value: by default the server
+	// SideRemote is the server. It is the zero value: by default the server
 	// leads on status.
-	Remote Side = iota
-	// Local is the billing system.
-	Local
+	SideRemote Side = iota
+	// SideLocal is the billing system.
+	SideLocal
 )
 
 // String returns "remote" or "local".
 func (s Side) String() string {
 	switch s {
-	case Remote:
+	case SideRemote:
 		return "remote"
-	case Local:
+	case SideLocal:
 		return "local"
 	}
 	return fmt.Sprintf("Side(%d)", int(s))

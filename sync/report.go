@@ -125,7 +125,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	if p := r.Plan; p != nil {
 		var reviews []Action
 		for _, a := range p.Actions {
-			if a.Kind == Review {
+			if a.Kind == KindReview {
 				reviews = append(reviews, a)
 			}
 		}

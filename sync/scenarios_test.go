@@ -42,7 +42,7 @@ type scenario struct {
 func scenarios() []scenario {
 	matched := func() ([]provider.Account, []Service) {
 		return []provider.Account{acct("same.example", "same", "same@example.net", "silver", "192.0.2.10", on)},
-			[]Service{svc("100", "same.example", "same", "silver", "192.0.2.10", Active)}
+			[]Service{svc("100", "same.example", "same", "silver", "192.0.2.10", ServiceStatusActive)}
 	}
 	withMatched := func(r []provider.Account, l []Service) ([]provider.Account, []Service) {
 		mr, ml := matched()
@@ -76,11 +76,11 @@ func scenarios() []scenario {
 	})
 
 	missing := []Service{
-		svc("1", "active.example", "act", "silver", "", Active),
-		svc("2", "suspended.example", "sus", "silver", "", Suspended),
-		svc("3", "nopkg.example", "nop", "", "", Active),
-		svc("4", "pending.example", "pen", "silver", "", Pending),
-		svc("5", "terminated.example", "ter", "silver", "", Terminated),
+		svc("1", "active.example", "act", "silver", "", ServiceStatusActive),
+		svc("2", "suspended.example", "sus", "silver", "", ServiceStatusSuspended),
+		svc("3", "nopkg.example", "nop", "", "", ServiceStatusActive),
+		svc("4", "pending.example", "pen", "silver", "", ServiceStatusPending),
+		svc("5", "terminated.example", "ter", "silver", "", ServiceStatusTerminated),
 	}
 	r, l = withMatched(nil, missing)
 	add("export-live-services-when-terminate-local-is-off", r, l, Options{})
@@ -93,13 +93,13 @@ func scenarios() []scenario {
 			acct("a.example", "a", "a@example.net", "silver", "", off),
 			acct("b.example", "b", "b@example.net", "silver", "", on),
 		}, []Service{
-			svc("1", "a.example", "a", "silver", "", Active),
-			svc("2", "b.example", "b", "silver", "", Suspended),
+			svc("1", "a.example", "a", "silver", "", ServiceStatusActive),
+			svc("2", "b.example", "b", "silver", "", ServiceStatusSuspended),
 		})
 	}
 	r, l = drift()
 	add("status-drift-follows-the-server", r, l, Options{})
-	add("status-drift-follows-billing", r, l, Options{StatusAuthority: Local})
+	add("status-drift-follows-billing", r, l, Options{StatusAuthority: SideLocal})
 
 	r, l = withMatched([]provider.Account{
 		acct("pkg-mapped.example", "pm", "pm@example.net", "gold", "", on),
@@ -109,12 +109,12 @@ func scenarios() []scenario {
 		acct("user-case.example", "UserCase", "uc@example.net", "SILVER", "", on),
 		acct("user.example", "newname", "u@example.net", "silver", "", on),
 	}, []Service{
-		svc("1", "pkg-mapped.example", "pm", "silver", "", Active),
-		svc("2", "pkg-unmapped.example", "pu", "silver", "", Active),
-		svc("3", "ip.example", "ip", "silver", "192.0.2.1", Active),
-		svc("4", "ip-notation.example", "ipn", "silver", "2001:0db8:0:0::1", Active),
-		svc("5", "user-case.example", "usercase", "silver", "", Active),
-		svc("6", "user.example", "oldname", "silver", "", Suspended),
+		svc("1", "pkg-mapped.example", "pm", "silver", "", ServiceStatusActive),
+		svc("2", "pkg-unmapped.example", "pu", "silver", "", ServiceStatusActive),
+		svc("3", "ip.example", "ip", "silver", "192.0.2.1", ServiceStatusActive),
+		svc("4", "ip-notation.example", "ipn", "silver", "2001:0db8:0:0::1", ServiceStatusActive),
+		svc("5", "user-case.example", "usercase", "silver", "", ServiceStatusActive),
+		svc("6", "user.example", "oldname", "silver", "", ServiceStatusSuspended),
 	})
 	add("field-drift-updates-billing", r, l, Options{Products: map[string]string{"gold": "8"}})
 
@@ -126,11 +126,11 @@ func scenarios() []scenario {
 			acct("completed.example", "co", "co@example.net", "silver", "", on),
 			acct("pending.example", "pe", "pe@example.net", "silver", "", on),
 		}, []Service{
-			svc("1", "cancelled.example", "ca", "silver", "", Cancelled),
-			svc("2", "terminated.example", "te", "silver", "", Terminated),
-			svc("3", "fraud.example", "fr", "silver", "", Fraud),
-			svc("4", "completed.example", "co", "silver", "", Completed),
-			svc("5", "pending.example", "pe", "silver", "", Pending),
+			svc("1", "cancelled.example", "ca", "silver", "", ServiceStatusCancelled),
+			svc("2", "terminated.example", "te", "silver", "", ServiceStatusTerminated),
+			svc("3", "fraud.example", "fr", "silver", "", ServiceStatusFraud),
+			svc("4", "completed.example", "co", "silver", "", ServiceStatusCompleted),
+			svc("5", "pending.example", "pe", "silver", "", ServiceStatusPending),
 		})
 	}
 	r, l = ended()
@@ -146,21 +146,21 @@ func scenarios() []scenario {
 		acct("two-ended.example", "te", "te@example.net", "silver", "", on),
 		acct("two-open.example", "to", "to@example.net", "silver", "", on),
 	}, []Service{
-		svc("1", "bad-status.example", "bs", "silver", "", Active),
-		svc("2", "two-open.example", "to", "silver", "", Active),
-		svc("3", "two-open.example", "to", "silver", "", Pending),
-		svc("4", "two-ended.example", "te", "silver", "", Cancelled),
-		svc("5", "two-ended.example", "te", "silver", "", Terminated),
+		svc("1", "bad-status.example", "bs", "silver", "", ServiceStatusActive),
+		svc("2", "two-open.example", "to", "silver", "", ServiceStatusActive),
+		svc("3", "two-open.example", "to", "silver", "", ServiceStatusPending),
+		svc("4", "two-ended.example", "te", "silver", "", ServiceStatusCancelled),
+		svc("5", "two-ended.example", "te", "silver", "", ServiceStatusTerminated),
 		svc("6", "odd-status.example", "os", "silver", "", ServiceStatus("Pending Transfer")),
-		svc("", "no-id.example", "ni", "silver", "", Active),
-		svc("8", "exa mple.com", "sp", "silver", "", Active),
+		svc("", "no-id.example", "ni", "silver", "", ServiceStatusActive),
+		svc("8", "exa mple.com", "sp", "silver", "", ServiceStatusActive),
 	})
 	add("conflicts-are-reported-and-not-acted-on", r, l, Options{TerminateLocal: true, TerminateRemote: true})
 
 	r, l = withMatched([]provider.Account{acct("reordered.example", "ro", "ro@example.net", "silver", "", off)},
 		[]Service{
-			svc("1", "reordered.example", "ro", "silver", "", Terminated),
-			svc("2", "reordered.example", "ro", "silver", "", Active),
+			svc("1", "reordered.example", "ro", "silver", "", ServiceStatusTerminated),
+			svc("2", "reordered.example", "ro", "silver", "", ServiceStatusActive),
 		})
 	add("an-ended-service-beside-an-open-one-is-ignored", r, l, Options{TerminateRemote: true})
 
@@ -169,10 +169,10 @@ func scenarios() []scenario {
 		acct("bücher.de", "bu", "bu@example.net", "silver", "", on),
 		acct("xn--strae-oqa.de", "st", "st@example.net", "silver", "", on),
 	}, []Service{
-		svc("1", "example.com", "ex", "silver", "", Active),
-		svc("2", "xn--bcher-kva.de", "bu", "silver", "", Active),
-		svc("3", "STRASSE.de", "st", "silver", "", Active),
-		svc("4", "straße.de", "st", "silver", "", Active),
+		svc("1", "example.com", "ex", "silver", "", ServiceStatusActive),
+		svc("2", "xn--bcher-kva.de", "bu", "silver", "", ServiceStatusActive),
+		svc("3", "STRASSE.de", "st", "silver", "", ServiceStatusActive),
+		svc("4", "straße.de", "st", "silver", "", ServiceStatusActive),
 	})
 	add("keys-match-across-case-dots-and-idna", r, l, Options{})
 
@@ -188,13 +188,13 @@ func scenarios() []scenario {
 		acct("sus.example", "s", "s@example.net", "silver", "", off),
 		acct("gone.example", "g", "g@example.net", "silver", "", on),
 	}, []Service{
-		svc("1", "sus.example", "s", "silver", "", Active),
-		svc("2", "gone.example", "g", "silver", "", Cancelled),
-		svc("3", "lost.example", "l", "silver", "", Active),
+		svc("1", "sus.example", "s", "silver", "", ServiceStatusActive),
+		svc("2", "gone.example", "g", "silver", "", ServiceStatusCancelled),
+		svc("3", "lost.example", "l", "silver", "", ServiceStatusActive),
 	})
 	add("max-actions-defers-the-rest-in-plan-order", r, l, Options{MaxActions: 2, TerminateRemote: true})
-	add("import-only-plans-imports-and-what-they-need", r, l, Options{Mode: ImportOnly, TerminateRemote: true})
-	add("export-only-plans-exports", r, l, Options{Mode: ExportOnly, TerminateRemote: true})
+	add("import-only-plans-imports-and-what-they-need", r, l, Options{Mode: ModeImportOnly, TerminateRemote: true})
+	add("export-only-plans-exports", r, l, Options{Mode: ModeExportOnly, TerminateRemote: true})
 	add("a-selection-limits-the-run", r, l, Options{Selection: []string{"I3.example", "gone.example."}, TerminateRemote: true})
 
 	r, l = withMatched([]provider.Account{
@@ -202,9 +202,9 @@ func scenarios() []scenario {
 		acct("ns-good.example", "b", "b@example.net", "silver", "", on),
 		acct("ns-new.example", "c", "c@example.net", "silver", "", off),
 	}, []Service{
-		svc("1", "ns-bad.example", "a", "silver", "", Active),
-		svc("2", "ns-good.example", "b", "silver", "", Active),
-		svc("3", "ns-new.example", "c", "silver", "", Active),
+		svc("1", "ns-bad.example", "a", "silver", "", ServiceStatusActive),
+		svc("2", "ns-good.example", "b", "silver", "", ServiceStatusActive),
+		svc("3", "ns-new.example", "c", "silver", "", ServiceStatusActive),
 	})
 	add("incorrect-nameservers-terminate-after-confirmation", r, l, Options{
 		TerminateRemote: true, TerminateIncorrectNameservers: true, ConfirmRuns: 2,
@@ -216,7 +216,7 @@ func scenarios() []scenario {
 		acct("moved.example", "mover", "m@example.net", "silver", "", on),
 		acct("only-remote.example", "Remote1", "r@example.net", "silver", "", on),
 	}, []Service{
-		svc("1", "old-home.example", "MOVER", "silver", "", Active),
+		svc("1", "old-home.example", "MOVER", "silver", "", ServiceStatusActive),
 	})
 	add("keyed-by-username", r, l, Options{KeyField: "username", Clients: map[string]string{"r@example.net": "12"}, Products: map[string]string{"silver": "7"}})
 
@@ -231,7 +231,7 @@ func scenarios() []scenario {
 		return s
 	}
 	add("keyed-by-a-custom-field", []provider.Account{vm("node1--100", "vm1", on), vm("node1--101", "vm2", off)},
-		[]Service{vs("1", "NODE1--100", "vm1", Active), vs("2", "node1--101", "vm2", Active), vs("3", "", "vm3", Active)},
+		[]Service{vs("1", "NODE1--100", "vm1", ServiceStatusActive), vs("2", "node1--101", "vm2", ServiceStatusActive), vs("3", "", "vm3", ServiceStatusActive)},
 		Options{KeyField: "customfield.VM ID"})
 
 	// A server in an unreachable cloud cell is listed with its id only.
@@ -241,7 +241,7 @@ func scenarios() []scenario {
 	}
 	add("partial-records-are-known-to-exist-and-nothing-more",
 		[]provider.Account{partial("node1--100"), partial("node1--101"), partial("node1--102")},
-		[]Service{vs("1", "node1--100", "vm1", Suspended), vs("2", "node1--101", "vm2", Cancelled)},
+		[]Service{vs("1", "node1--100", "vm1", ServiceStatusSuspended), vs("2", "node1--101", "vm2", ServiceStatusCancelled)},
 		Options{KeyField: "customfield.VM ID", TerminateRemote: true, TerminateLocal: true})
 	return out
 }

@@ -14,29 +14,29 @@ type ServiceStatus string
 // account should exist on the server. Terminated, Cancelled, Fraud and
 // Completed services have ended.
 const (
-	Pending    ServiceStatus = "Pending"
-	Active     ServiceStatus = "Active"
-	Suspended  ServiceStatus = "Suspended"
-	Terminated ServiceStatus = "Terminated"
-	Cancelled  ServiceStatus = "Cancelled"
-	Fraud      ServiceStatus = "Fraud"
-	Completed  ServiceStatus = "Completed"
+	ServiceStatusPending    ServiceStatus = "Pending"
+	ServiceStatusActive     ServiceStatus = "Active"
+	ServiceStatusSuspended  ServiceStatus = "Suspended"
+	ServiceStatusTerminated ServiceStatus = "Terminated"
+	ServiceStatusCancelled  ServiceStatus = "Cancelled"
+	ServiceStatusFraud      ServiceStatus = "Fraud"
+	ServiceStatusCompleted  ServiceStatus = "Completed"
 )
 
 // Valid reports whether s is one of the seven WHMCS statuses.
 func (s ServiceStatus) Valid() bool {
 	switch s {
-	case Pending, Active, Suspended, Terminated, Cancelled, Fraud, Completed:
+	case ServiceStatusPending, ServiceStatusActive, ServiceStatusSuspended, ServiceStatusTerminated, ServiceStatusCancelled, ServiceStatusFraud, ServiceStatusCompleted:
 		return true
 	}
 	return false
 }
 
 // live reports whether an account should exist on the server.
-func (s ServiceStatus) live() bool { return s == Active || s == Suspended }
+func (s ServiceStatus) live() bool { return s == ServiceStatusActive || s == ServiceStatusSuspended }
 
 // open reports whether the service holds its key.
-func (s ServiceStatus) open() bool { return s == Pending || s.live() }
+func (s ServiceStatus) open() bool { return s == ServiceStatusPending || s.live() }
 
 // Service is one service of the billing side, in the shape of a WHMCS
 // tblhosting row as GetClientsProducts returns it.

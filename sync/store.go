@@ -64,16 +64,16 @@ type NotificationKind string
 
 // The notifications the executor sends.
 const (
-	// NotifyWelcome is the product welcome e-mail of an imported service
+	// NotificationKindWelcome is the product welcome e-mail of an imported service
 	// (Options.Emails.Welcome).
-	NotifyWelcome NotificationKind = "welcome"
-	// NotifyHostingDetails is the account details e-mail of an imported
+	NotificationKindWelcome NotificationKind = "welcome"
+	// NotificationKindHostingDetails is the account details e-mail of an imported
 	// service (Options.Emails.HostingDetails).
-	NotifyHostingDetails NotificationKind = "hosting-details"
-	// NotifyNewPassword carries a password the executor set: on import
+	NotificationKindHostingDetails NotificationKind = "hosting-details"
+	// NotificationKindNewPassword carries a password the executor set: on import
 	// with Options.ResetPassword, and on every export. It is always sent,
 	// since no one else knows the password.
-	NotifyNewPassword NotificationKind = "new-password"
+	NotificationKindNewPassword NotificationKind = "new-password"
 )
 
 // Notification asks the [Notifier] to send one e-mail about one service.

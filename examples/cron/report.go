@@ -143,7 +143,7 @@ func (j *job) compose(ctx context.Context, since, now time.Time, results []serve
 func countReviews(p *acsync.Plan) int {
 	n := 0
 	for _, a := range p.Actions {
-		if a.Kind == acsync.Review {
+		if a.Kind == acsync.KindReview {
 			n++
 		}
 	}

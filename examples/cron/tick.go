@@ -148,9 +148,9 @@ func (j *job) checkNameservers(ctx context.Context, accounts []provider.Account,
 	for r := range j.checker.CheckAll(ctx, domains, j.expect) {
 		res.NSChecked++
 		switch r.Status {
-		case nsscan.Correct:
+		case nsscan.StatusCorrect:
 			verdicts[r.Input] = true
-		case nsscan.Incorrect:
+		case nsscan.StatusIncorrect:
 			verdicts[r.Input] = false
 			res.Incorrect = append(res.Incorrect, r)
 		default:

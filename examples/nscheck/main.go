@@ -135,7 +135,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	for r := range c.CheckAll(ctx, domains, want) {
 		byInput[r.Input] = r
 		counts[r.Status]++
-		bar.update(len(byInput), counts[nsscan.Incorrect])
+		bar.update(len(byInput), counts[nsscan.StatusIncorrect])
 	}
 	bar.done()
 	results := make([]nsscan.Result, 0, len(domains))
@@ -157,11 +157,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 2
 	}
 	fmt.Fprintf(stderr, "%d checked: %d correct, %d incorrect, %d could not be checked\n",
-		len(results), counts[nsscan.Correct], counts[nsscan.Incorrect], counts[nsscan.Error])
+		len(results), counts[nsscan.StatusCorrect], counts[nsscan.StatusIncorrect], counts[nsscan.StatusError])
 	if ctx.Err() != nil {
 		fmt.Fprintf(stderr, "nscheck: interrupted; %d of %d domains were not checked\n", len(domains)-len(results), len(domains))
 	}
-	if counts[nsscan.Incorrect] > 0 {
+	if counts[nsscan.StatusIncorrect] > 0 {
 		return 1
 	}
 	return 0

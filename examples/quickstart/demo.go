@@ -103,18 +103,18 @@ func seedBilling(ctx context.Context, s *sqlstore.Store) error {
 		i := indexOf(a.Username)
 		switch {
 		case i < inBilling:
-			if err := add(a.Email, a.Username, a.Domain, a.Product, acsync.Active, a.Created.Truncate(24*time.Hour)); err != nil {
+			if err := add(a.Email, a.Username, a.Domain, a.Product, acsync.ServiceStatusActive, a.Created.Truncate(24*time.Hour)); err != nil {
 				return err
 			}
 		case i == terminated:
-			if err := add(a.Email, a.Username, a.Domain, a.Product, acsync.Terminated, a.Created.Truncate(24*time.Hour)); err != nil {
+			if err := add(a.Email, a.Username, a.Domain, a.Product, acsync.ServiceStatusTerminated, a.Created.Truncate(24*time.Hour)); err != nil {
 				return err
 			}
 		}
 	}
 	// Paid for, but the account is gone from the server: it is exported,
 	// that is, created again.
-	return add("dora@dora-pottery.example", "dora", "dora-pottery.example", "starter", acsync.Active, time.Date(2022, 3, 3, 0, 0, 0, 0, time.UTC))
+	return add("dora@dora-pottery.example", "dora", "dora-pottery.example", "starter", acsync.ServiceStatusActive, time.Date(2022, 3, 3, 0, 0, 0, 0, time.UTC))
 }
 
 func indexOf(username string) int {

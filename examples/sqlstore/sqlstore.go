@@ -218,7 +218,7 @@ func (s *Store) CreateService(ctx context.Context, svc acsync.Service) (string, 
 	defer tx.Rollback()
 	status := svc.Status
 	if status == "" {
-		status = acsync.Active
+		status = acsync.ServiceStatusActive
 	}
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO tblhosting (userid, packageid, server, regdate, domain, billingcycle, nextduedate, domainstatus, username, dedicatedip)

@@ -51,7 +51,7 @@ func TestStoreRecords(t *testing.T) {
 	}
 	reg := time.Date(2023, 4, 5, 0, 0, 0, 0, time.UTC)
 	id, err := s.CreateService(ctx, acsync.Service{ClientID: client, ProductID: product, Domain: "jo.example", Username: "jo",
-		Status: acsync.Active, DedicatedIP: "192.0.2.5", RegDate: reg, BillingCycle: "Monthly"})
+		Status: acsync.ServiceStatusActive, DedicatedIP: "192.0.2.5", RegDate: reg, BillingCycle: "Monthly"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestStoreRecords(t *testing.T) {
 		}
 		got := svcs[0]
 		want := acsync.Service{ID: id, ClientID: client, ClientEmail: "Jo@Example.com", ProductID: product, Package: "Gold",
-			Domain: "jo.example", Username: "jo", Status: acsync.Active, DedicatedIP: "192.0.2.5", RegDate: reg, BillingCycle: "Monthly"}
+			Domain: "jo.example", Username: "jo", Status: acsync.ServiceStatusActive, DedicatedIP: "192.0.2.5", RegDate: reg, BillingCycle: "Monthly"}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("got  %+v\nwant %+v", got, want)
 		}
@@ -97,20 +97,20 @@ func TestStoreRecords(t *testing.T) {
 		}
 	})
 	t.Run("updates and terminations change only what they name", func(t *testing.T) {
-		svc := acsync.Service{ID: id, Status: acsync.Suspended, DedicatedIP: "192.0.2.9", Domain: "ignored.example"}
+		svc := acsync.Service{ID: id, Status: acsync.ServiceStatusSuspended, DedicatedIP: "192.0.2.9", Domain: "ignored.example"}
 		err := s.UpdateService(ctx, svc, []acsync.Change{{Field: acsync.FieldStatus, Old: "Active", New: "Suspended"}, {Field: acsync.FieldDedicatedIP, Old: "192.0.2.5", New: "192.0.2.9"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		svcs, _ := s.Services(ctx)
-		if svcs[0].Status != acsync.Suspended || svcs[0].DedicatedIP != "192.0.2.9" || svcs[0].Domain != "jo.example" {
+		if svcs[0].Status != acsync.ServiceStatusSuspended || svcs[0].DedicatedIP != "192.0.2.9" || svcs[0].Domain != "jo.example" {
 			t.Errorf("after update: %+v", svcs[0])
 		}
 		if err := s.TerminateService(ctx, svcs[0]); err != nil {
 			t.Fatal(err)
 		}
 		svcs, _ = s.Services(ctx)
-		if svcs[0].Status != acsync.Terminated {
+		if svcs[0].Status != acsync.ServiceStatusTerminated {
 			t.Errorf("after terminate: %+v", svcs[0])
 		}
 		if err := s.UpdateService(ctx, acsync.Service{ID: "999"}, []acsync.Change{{Field: acsync.FieldDomain}}); !errors.Is(err, provider.ErrNotFound) {
@@ -136,7 +136,7 @@ func TestStoreCustomFieldIdentifier(t *testing.T) {
 	_, s := openStore(t, "customfield.vserverid")
 	client, _ := s.CreateClient(ctx, acsync.NewClient{Email: "vm@example.com"})
 	product, _ := s.CreateProduct(ctx, acsync.NewProduct{Package: "VPS-2G"})
-	if _, err := s.CreateService(ctx, acsync.Service{ClientID: client, ProductID: product, Domain: "vm1.example", UniqueIdentifier: "101", Status: acsync.Active}); err != nil {
+	if _, err := s.CreateService(ctx, acsync.Service{ClientID: client, ProductID: product, Domain: "vm1.example", UniqueIdentifier: "101", Status: acsync.ServiceStatusActive}); err != nil {
 		t.Fatal(err)
 	}
 	svcs, err := s.Services(ctx)
@@ -154,7 +154,7 @@ func TestServersAreSeparate(t *testing.T) {
 	}
 	client, _ := web1.CreateClient(ctx, acsync.NewClient{Email: "x@example.com"})
 	product, _ := web1.CreateProduct(ctx, acsync.NewProduct{Package: "Gold"})
-	web1.CreateService(ctx, acsync.Service{ClientID: client, ProductID: product, Domain: "x.example", Status: acsync.Active})
+	web1.CreateService(ctx, acsync.Service{ClientID: client, ProductID: product, Domain: "x.example", Status: acsync.ServiceStatusActive})
 	if svcs, _ := web2.Services(ctx); len(svcs) != 0 {
 		t.Errorf("web2 sees web1's services: %+v", svcs)
 	}
@@ -260,9 +260,9 @@ func TestMetaAndJournal(t *testing.T) {
 	}
 	web2, _ := db.Server(ctx, "web2", "plesk", "domain")
 	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-	web1.Record(ctx, acsync.Entry{Time: t0, Kind: acsync.Import, Key: "old.example", Outcome: acsync.OutcomeSucceeded})
-	web1.Record(ctx, acsync.Entry{Time: t0.Add(time.Hour), Kind: acsync.Import, Key: "a.example", Outcome: acsync.OutcomeSucceeded})
-	web2.Record(ctx, acsync.Entry{Time: t0.Add(2 * time.Hour), Kind: acsync.Export, Key: "b.example", Outcome: acsync.OutcomeFailed, Message: "boom"})
+	web1.Record(ctx, acsync.Entry{Time: t0, Kind: acsync.KindImport, Key: "old.example", Outcome: acsync.OutcomeSucceeded})
+	web1.Record(ctx, acsync.Entry{Time: t0.Add(time.Hour), Kind: acsync.KindImport, Key: "a.example", Outcome: acsync.OutcomeSucceeded})
+	web2.Record(ctx, acsync.Entry{Time: t0.Add(2 * time.Hour), Kind: acsync.KindExport, Key: "b.example", Outcome: acsync.OutcomeFailed, Message: "boom"})
 	got, err := db.Journal(ctx, t0.Add(time.Minute))
 	if err != nil || len(got) != 2 || got[0].Server != "web1" || got[1].Server != "web2" || got[1].Message != "boom" {
 		t.Fatalf("Journal = %+v, %v", got, err)

@@ -3,7 +3,7 @@
 // sync.Notifier and sync.Journal, that a test seeds and inspects.
 //
 //	store := synctest.NewStore()
-//	store.AddService(acsync.Service{Domain: "example.com", Status: acsync.Active, ...})
+//	store.AddService(acsync.Service{Domain: "example.com", Status: acsync.ServiceStatusActive, ...})
 //	report, err := acsync.Run(ctx, fake, store, opts, acsync.Executor{})
 //	sent := store.Notifications()
 package synctest
@@ -278,7 +278,7 @@ func (s *Store) TerminateService(ctx context.Context, svc acsync.Service) error 
 	if i < 0 {
 		return fmt.Errorf("synctest: terminate service %s: %w", svc.ID, provider.ErrNotFound)
 	}
-	s.services[i].Status = acsync.Terminated
+	s.services[i].Status = acsync.ServiceStatusTerminated
 	return nil
 }
 

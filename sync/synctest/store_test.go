@@ -18,7 +18,7 @@ func TestStore(t *testing.T) {
 		run  func(t *testing.T, s *synctest.Store)
 	}{
 		{"a seeded service is listed and found by ID", func(t *testing.T, s *synctest.Store) {
-			id := s.AddService(acsync.Service{Domain: "a.example", Status: acsync.Active})
+			id := s.AddService(acsync.Service{Domain: "a.example", Status: acsync.ServiceStatusActive})
 			got, _ := s.Services(ctx)
 			if len(got) != 1 || got[0].ID != id {
 				t.Fatalf("Services = %+v", got)
@@ -60,13 +60,13 @@ func TestStore(t *testing.T) {
 			}
 		}},
 		{"an update changes only the fields it names", func(t *testing.T, s *synctest.Store) {
-			id := s.AddService(acsync.Service{Domain: "a.example", Username: "a", Status: acsync.Active})
-			err := s.UpdateService(ctx, acsync.Service{ID: id, Domain: "b.example", Username: "b", Status: acsync.Suspended},
+			id := s.AddService(acsync.Service{Domain: "a.example", Username: "a", Status: acsync.ServiceStatusActive})
+			err := s.UpdateService(ctx, acsync.Service{ID: id, Domain: "b.example", Username: "b", Status: acsync.ServiceStatusSuspended},
 				[]acsync.Change{{Field: acsync.FieldStatus, Old: "Active", New: "Suspended"}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, _ := s.Service(id); got.Status != acsync.Suspended || got.Domain != "a.example" || got.Username != "a" {
+			if got, _ := s.Service(id); got.Status != acsync.ServiceStatusSuspended || got.Domain != "a.example" || got.Username != "a" {
 				t.Errorf("service after update: %+v", got)
 			}
 			if err := s.UpdateService(ctx, acsync.Service{ID: id}, []acsync.Change{{Field: "password"}}); err == nil {
@@ -74,13 +74,13 @@ func TestStore(t *testing.T) {
 			}
 		}},
 		{"terminating sets the status and is idempotent", func(t *testing.T, s *synctest.Store) {
-			id := s.AddService(acsync.Service{Domain: "a.example", Status: acsync.Active})
+			id := s.AddService(acsync.Service{Domain: "a.example", Status: acsync.ServiceStatusActive})
 			for range 2 {
 				if err := s.TerminateService(ctx, acsync.Service{ID: id}); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if got, _ := s.Service(id); got.Status != acsync.Terminated {
+			if got, _ := s.Service(id); got.Status != acsync.ServiceStatusTerminated {
 				t.Errorf("status %s", got.Status)
 			}
 			if err := s.TerminateService(ctx, acsync.Service{ID: "nope"}); !errors.Is(err, provider.ErrNotFound) {
@@ -88,9 +88,9 @@ func TestStore(t *testing.T) {
 			}
 		}},
 		{"notifications and journal entries are kept in order", func(t *testing.T, s *synctest.Store) {
-			s.Notify(ctx, acsync.Notification{Kind: acsync.NotifyWelcome, Key: "a"})
-			s.Notify(ctx, acsync.Notification{Kind: acsync.NotifyNewPassword, Key: "b", Password: "pw"})
-			s.Record(ctx, acsync.Entry{Kind: acsync.Import, Key: "a"})
+			s.Notify(ctx, acsync.Notification{Kind: acsync.NotificationKindWelcome, Key: "a"})
+			s.Notify(ctx, acsync.Notification{Kind: acsync.NotificationKindNewPassword, Key: "b", Password: "pw"})
+			s.Record(ctx, acsync.Entry{Kind: acsync.KindImport, Key: "a"})
 			n := s.Notifications()
 			if len(n) != 2 || n[0].Key != "a" || n[1].Password != "pw" || len(s.Entries()) != 1 {
 				t.Errorf("notifications %v, entries %v", n, s.Entries())
@@ -131,7 +131,7 @@ func ExampleStore() {
 	store := synctest.NewStore()
 	client := store.AddClient("jo@example.com")
 	product := store.AddProduct("gold")
-	store.AddService(acsync.Service{ClientID: client, ProductID: product, Package: "gold", Domain: "example.com", Status: acsync.Active})
+	store.AddService(acsync.Service{ClientID: client, ProductID: product, Package: "gold", Domain: "example.com", Status: acsync.ServiceStatusActive})
 
 	fmt.Println(store.Clients(), store.Products())
 	services, _ := store.Services(context.Background())

@@ -89,11 +89,11 @@ type verdict struct {
 func truth(i int) verdict {
 	switch {
 	case i%50 == 7:
-		return verdict{nsscan.Error, nsscan.CategoryNotDelegated}
+		return verdict{nsscan.StatusError, nsscan.CategoryNotDelegated}
 	case i%10 == 9:
-		return verdict{nsscan.Incorrect, ""}
+		return verdict{nsscan.StatusIncorrect, ""}
 	}
-	return verdict{nsscan.Correct, ""}
+	return verdict{nsscan.StatusCorrect, ""}
 }
 
 func domain(i int) string { return fmt.Sprintf("d%06d.test", i) }
@@ -316,9 +316,9 @@ ns1.other A 127.0.0.54
 `, o.tldAddr)
 	for i := range o.n {
 		switch truth(i).status {
-		case nsscan.Correct:
+		case nsscan.StatusCorrect:
 			fmt.Fprintf(&b, "%s. NS ns1.hostco.test.\n%s. NS ns2.hostco.test.\n", domain(i), domain(i))
-		case nsscan.Incorrect:
+		case nsscan.StatusIncorrect:
 			fmt.Fprintf(&b, "%s. NS ns1.other.test.\n", domain(i))
 		}
 	}
