@@ -154,6 +154,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.HTTPClient != nil {
 		*hc = *cfg.HTTPClient
 	}
+	hc.CheckRedirect = checkRedirect
 	hc.Transport = &limitedTransport{next: transport, limiter: limiter, log: log, redact: redact, typ: cfg.Type}
 	hc.Timeout = orDuration(cfg.Timeout, DefaultTimeout)
 
@@ -302,7 +303,12 @@ func (e *bodyTooLargeError) Error() string {
 func (c *Client) transportError(op string, err error) error {
 	msg := c.redact.String(stripURLs(err.Error()))
 	cause := &causeError{msg: msg, err: err, transient: retryableTransportError(err)}
-	return &provider.APIError{Type: c.typ, Op: op, Err: cause}
+	apiErr := &provider.APIError{Type: c.typ, Op: op, Err: cause}
+	var re *RedirectError
+	if errors.As(err, &re) {
+		apiErr.StatusCode = re.StatusCode
+	}
+	return apiErr
 }
 
 // causeError carries a redacted message, so that no URL with credentials

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -55,8 +54,8 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 }
 
 // retryableTransportError reports whether a failure without a response may
-// pass on its own: not a certificate problem, a pin mismatch, a redirect
-// loop or an oversized body, which fail the same way every time.
+// pass on its own: not a certificate problem, a pin mismatch, a refused
+// redirect or an oversized body, which fail the same way every time.
 func retryableTransportError(err error) bool {
 	var (
 		tooLarge    *bodyTooLargeError
@@ -66,14 +65,15 @@ func retryableTransportError(err error) bool {
 		hostErr     x509.HostnameError
 		invalidErr  x509.CertificateInvalidError
 		recordErr   tls.RecordHeaderError
+		redirect    *RedirectError
 	)
 	switch {
 	case errors.As(err, &tooLarge), errors.As(err, &pin), errors.As(err, &certErr),
 		errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &invalidErr),
-		errors.As(err, &recordErr):
+		errors.As(err, &recordErr), errors.As(err, &redirect):
 		return false
 	}
-	return !strings.Contains(err.Error(), "stopped after")
+	return true
 }
 
 // neverSent reports whether the request provably did not reach the

@@ -170,7 +170,7 @@ func TestAnswersThatAreNotData(t *testing.T) {
 		{name: "the HTML login page is ErrUnauthorized", body: "@login_page.html", status: 200, sentinel: provider.ErrUnauthorized, contains: "login page"},
 		{name: "a blacklisted address is ErrUnauthorized", body: "Your IP is blacklisted", status: 200, sentinel: provider.ErrUnauthorized, contains: "blacklisted"},
 		{name: `"use https" asks for an https base URL`, body: "use https", status: 200, contains: "requires https"},
-		{name: "a redirect is reported, not followed", body: "", header: http.Header{"Location": {"/CMD_LOGIN"}}, status: 302, contains: "unexpected redirect"},
+		{name: "a redirect to another scheme (a login key over http) is refused, naming its target", body: "", header: http.Header{"Location": {"https://127.0.0.1:1/CMD_LOGIN?redirect=yes"}}, status: 302, contains: "redirect to https://127.0.0.1:1/CMD_LOGIN refused"},
 		{name: "a 403 with text and details says what was refused", body: "@error_forbidden.txt", status: 403, sentinel: provider.ErrUnauthorized, contains: "HTTP 403: You cannot execute that command"},
 		{name: "truncated JSON is an undecodable answer", body: `["alice","bo`, status: 200, contains: "undecodable answer"},
 	}
