@@ -290,8 +290,8 @@ func TestValuesAreEncodedSafely(t *testing.T) {
 		if got := r.Form.Get(ck.param); got != ck.want {
 			t.Errorf("%s %s arrived as %q, want %q", ck.function, ck.param, got, ck.want)
 		}
-		if r.Method != "POST" || r.ContentType != "application/x-www-form-urlencoded" || len(r.Query) != 1 {
-			t.Errorf("%s went as %s %q with query %v, want a form POST with only api.version", ck.function, r.Method, r.ContentType, r.Query)
+		if r.Method != "POST" || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" || len(r.Query) != 1 {
+			t.Errorf("%s went as %s %q with query %v, want a form POST with only api.version", ck.function, r.Method, r.Header.Get("Content-Type"), r.Query)
 		}
 	}
 	lookups := srv.Requests("listaccts")

@@ -3,71 +3,76 @@ package cpaneltest
 import (
 	"net/http"
 	"strconv"
+
+	"github.com/accountsync/accountsync/provider/providertest"
 )
 
-// Fault is a way for the server to fail a request. No fault changes the
-// server's state: a faulted createacct creates nothing.
-type Fault int
+// Fault is a way for the server to fail a request: one of the names
+// every panel fake of this module shares (package providertest), or one of
+// WHM's own below. No fault changes the server's state: a faulted
+// createacct creates nothing.
+//
+// How this fake renders the shared faults: FaultUnauthorized is HTTP 403
+// with WHM's "Access denied" body, whatever the credentials;
+// FaultServerError is HTTP 500 with an HTML page; FaultRateLimited is
+// HTTP 429 with "Retry-After: 1", as a proxy in front of WHM may send;
+// FaultSlow holds the request for Options.SlowDelay, or until its context
+// ends, then answers normally; FaultTruncated declares a Content-Length
+// larger than the body it sends, then hangs up; FaultHTML is HTTP 200 with
+// the page WHM sends to plain http on an SSL-only port (a META refresh to
+// https); FaultMalformed makes listaccts list its last account with an
+// unix_startdate that is not a number, and every other function answer
+// with JSON cut short; FaultRedirect302 and FaultRedirect307 redirect to
+// the [Server.RedirectTo] target. The listing faults apply to listaccts
+// only: FaultWrongShape answers {"data":{},"metadata":{...}} (data without
+// its acct list), FaultNullList "acct":null and FaultWrongType
+// "acct":"..." (a string), each with metadata.result 1.
+type Fault = providertest.Fault
 
-// The faults [Server.SetFault] and [Server.FailNext] inject.
+// The faults [Server.SetFault], [Server.FailNext] and [Server.FailAfter]
+// inject.
 const (
-	// FaultNone answers normally.
-	FaultNone Fault = iota
-	// FaultUnauthorized answers HTTP 403 with WHM's "Access denied" body,
-	// whatever the credentials.
-	FaultUnauthorized
-	// FaultServerError answers HTTP 500 with an HTML page.
-	FaultServerError
-	// FaultRateLimited answers HTTP 429 with "Retry-After: 1", as a proxy
-	// in front of WHM may.
-	FaultRateLimited
-	// FaultSlow holds the request for Options.SlowDelay, or until its
-	// context ends, then answers normally.
-	FaultSlow
-	// FaultTruncated declares a Content-Length larger than the body it
-	// sends, then hangs up.
-	FaultTruncated
-	// FaultHTML answers HTTP 200 with the HTML page WHM sends to plain
-	// http on an SSL-only port (a META refresh to https).
-	FaultHTML
-	// FaultMalformed makes listaccts list its last account with an
-	// unix_startdate that is not a number, and every other function answer
-	// with JSON cut short.
-	FaultMalformed
+	FaultNone         = providertest.FaultNone
+	FaultUnauthorized = providertest.FaultUnauthorized
+	FaultServerError  = providertest.FaultServerError
+	FaultRateLimited  = providertest.FaultRateLimited
+	FaultSlow         = providertest.FaultSlow
+	FaultTruncated    = providertest.FaultTruncated
+	FaultHTML         = providertest.FaultHTML
+	FaultMalformed    = providertest.FaultMalformed
+	FaultRedirect302  = providertest.FaultRedirect302
+	FaultRedirect307  = providertest.FaultRedirect307
+	FaultWrongShape   = providertest.FaultWrongShape
+	FaultNullList     = providertest.FaultNullList
+	FaultWrongType    = providertest.FaultWrongType
+
 	// FaultAPIError answers HTTP 200 with metadata.result 0 and a reason,
 	// a function-level failure.
-	FaultAPIError
+	FaultAPIError Fault = "cpanel-api-error"
 	// FaultLegacyAPI answers in the WHM API 0 shape ({"status":1,
 	// "statusmsg":"Ok"}, no metadata), as a server that ignored
 	// api.version=1 would.
-	FaultLegacyAPI
+	FaultLegacyAPI Fault = "cpanel-legacy-api"
 )
 
-// String names the fault, as in "FaultHTML".
-func (f Fault) String() string {
+// applies reports whether f can affect a request to function: the
+// listing-shape faults only touch listaccts.
+func applies(f Fault, function string) bool {
+	return !f.IsWrongShape() || function == "listaccts"
+}
+
+// wrongShape answers listaccts with a body of the wrong shape for f.
+func (s *Server) wrongShape(w http.ResponseWriter, f Fault) {
+	var data []byte
 	switch f {
-	case FaultNone:
-		return "FaultNone"
-	case FaultUnauthorized:
-		return "FaultUnauthorized"
-	case FaultServerError:
-		return "FaultServerError"
-	case FaultRateLimited:
-		return "FaultRateLimited"
-	case FaultSlow:
-		return "FaultSlow"
-	case FaultTruncated:
-		return "FaultTruncated"
-	case FaultHTML:
-		return "FaultHTML"
-	case FaultMalformed:
-		return "FaultMalformed"
-	case FaultAPIError:
-		return "FaultAPIError"
-	case FaultLegacyAPI:
-		return "FaultLegacyAPI"
+	case FaultWrongShape:
+		data = []byte(`{}`)
+	case FaultNullList:
+		data = []byte(`{"acct":null}`)
+	case FaultWrongType:
+		data = []byte(`{"acct":"alice"}`)
 	}
-	return "Fault(" + strconv.Itoa(int(f)) + ")"
+	s.reply(w, "listaccts", data, true, "OK", "")
 }
 
 // accessDenied is the body WHM sends with HTTP 403 for bad credentials.

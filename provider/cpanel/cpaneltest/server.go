@@ -9,7 +9,6 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accountsync/accountsync/internal/panelfake"
 	"github.com/accountsync/accountsync/provider"
+	"github.com/accountsync/accountsync/provider/providertest"
 )
 
 // Default credentials the server accepts when Options leaves them empty.
@@ -39,9 +40,6 @@ const (
 // hostname is the server's name in nameserver answers and temporary
 // domains; .invalid never resolves.
 const hostname = "server.cpaneltest.invalid"
-
-// keepRequests bounds the requests remembered per function.
-const keepRequests = 100
 
 // Options configures a [Server]. The zero value is a server with no
 // accounts, the "default" package and the default credentials.
@@ -87,17 +85,6 @@ type Options struct {
 	TLS bool
 }
 
-// Request is one request the server received, as [Server.Requests]
-// returns it. It holds what arrived, secrets included: keep it out of
-// logs.
-type Request struct {
-	Function    string     // the WHM function, such as "createacct"
-	Method      string     // GET or POST
-	Query       url.Values // the URL's query string
-	Form        url.Values // the form-encoded POST body
-	ContentType string
-}
-
 // Server is a running fake WHM server. URL, Client and Close come from the
 // embedded httptest.Server. It is safe for concurrent use.
 type Server struct {
@@ -110,17 +97,14 @@ type Server struct {
 	// ASCII (IDNs in punycode) with at least two labels.
 	validUser, validDomain *regexp.Regexp
 
-	mu        sync.Mutex
-	accounts  map[string]*account // by username
-	order     []string            // usernames in listing order
-	domains   map[string]string   // domain -> username
-	packages  []string
-	nextUID   int
-	fault     Fault
-	failNext  Fault
-	failCount int
-	calls     map[string]int
-	requests  map[string][]Request
+	mu       sync.Mutex
+	accounts map[string]*account // by username
+	order    []string            // usernames in listing order
+	domains  map[string]string   // domain -> username
+	packages []string
+	nextUID  int
+
+	faults panelfake.Faults
 }
 
 // account is one cPanel account as the server keeps it.
@@ -167,8 +151,6 @@ func New(opts Options) *Server {
 		accounts:    map[string]*account{},
 		domains:     map[string]string{},
 		nextUID:     1001,
-		calls:       map[string]int{},
-		requests:    map[string][]Request{},
 	}
 	s.addPackage(DefaultPackage)
 	for _, p := range opts.Packages {
@@ -272,35 +254,30 @@ func (s *Server) PasswordOf(username string) (string, bool) {
 	return a.password, true
 }
 
-// SetFault makes every request get f until SetFault(FaultNone).
-func (s *Server) SetFault(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fault = f
-}
+// SetFault makes every request the fault applies to get f, until
+// SetFault(FaultNone).
+func (s *Server) SetFault(f Fault) { s.faults.SetFault(f) }
 
-// FailNext makes the next n requests, of any function, get f; after them
-// the fault set with SetFault applies again.
-func (s *Server) FailNext(f Fault, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failNext, s.failCount = f, max(0, n)
-}
+// FailNext makes the next n requests the fault applies to get f; after
+// them the fault set with SetFault applies again.
+func (s *Server) FailNext(f Fault, n int) { s.faults.FailNext(f, n) }
+
+// FailAfter lets the next skip requests f applies to pass, then makes n
+// of them get f: FailAfter(FaultServerError, 2, 1) fails the third.
+func (s *Server) FailAfter(f Fault, skip, n int) { s.faults.FailAfter(f, skip, n) }
+
+// RedirectTo sets the Location FaultRedirect302 and FaultRedirect307
+// answer with.
+func (s *Server) RedirectTo(target string) { s.faults.RedirectTo(target) }
 
 // Calls returns how many requests named function ("listaccts"), faulted,
 // refused or not, the server received.
-func (s *Server) Calls(function string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[function]
-}
+func (s *Server) Calls(function string) int { return s.faults.Calls(function) }
 
-// Requests returns the last requests (up to 100) for function, oldest
-// first.
-func (s *Server) Requests(function string) []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.requests[function])
+// Requests returns the requests for function ("" for all), oldest first;
+// the server keeps the last 1000.
+func (s *Server) Requests(function string) []providertest.Request {
+	return s.faults.Requests(function)
 }
 
 // seed adds a seed account; the lock is not needed before the server runs.
@@ -400,11 +377,12 @@ func (s *Server) addPackage(name string) {
 // credentials and dispatches to the WHM function.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	function, isAPI := strings.CutPrefix(r.URL.Path, "/json-api/")
+	s.faults.Record(function, r)
+	fault := s.faults.Take(function, applies)
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "cpaneltest: unreadable form: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	fault := s.record(function, r)
 	if !wait(r, s.opts.Latency) {
 		return
 	}
@@ -414,7 +392,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		fault = FaultNone
 	}
-	if s.network(w, function, fault) {
+	if s.faults.Redirect(w, fault) || s.network(w, function, fault) {
 		return
 	}
 	if fault == FaultUnauthorized || !s.authorized(r) {
@@ -438,6 +416,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case FaultLegacyAPI:
 		writeJSON(w, []byte(`{"status":1,"statusmsg":"Ok"}`))
 		return
+	case FaultWrongShape, FaultNullList, FaultWrongType:
+		s.wrongShape(w, fault)
+		return
 	case FaultMalformed:
 		if function != "listaccts" {
 			writeJSON(w, []byte(`{"metadata":{"command":`+string(appendString(nil, function))+`,"result":1,"reason":"OK"`))
@@ -445,27 +426,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.dispatch(w, function, r.Form, fault == FaultMalformed)
-}
-
-// record counts the request, remembers it and picks the fault it gets.
-func (s *Server) record(function string, r *http.Request) Fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls[function]++
-	req := Request{
-		Function: function, Method: r.Method, Query: r.URL.Query(),
-		Form: cloneValues(r.PostForm), ContentType: r.Header.Get("Content-Type"),
-	}
-	reqs := append(s.requests[function], req)
-	if len(reqs) > keepRequests {
-		reqs = slices.Delete(reqs, 0, len(reqs)-keepRequests)
-	}
-	s.requests[function] = reqs
-	if s.failCount > 0 {
-		s.failCount--
-		return s.failNext
-	}
-	return s.fault
 }
 
 // authorized checks "Authorization: whm USER:TOKEN" or Basic USER:PASSWORD.
@@ -503,14 +463,6 @@ func wait(r *http.Request, d time.Duration) bool {
 	}
 }
 
-func cloneValues(v url.Values) url.Values {
-	out := make(url.Values, len(v))
-	for k, vs := range v {
-		out[k] = slices.Clone(vs)
-	}
-	return out
-}
-
 // normalizeDomain lower-cases a domain and drops a trailing dot.
 func normalizeDomain(d string) string {
 	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
@@ -534,3 +486,5 @@ func isReserved(name string) bool {
 	}
 	return false
 }
+
+var _ providertest.HTTPFake = (*Server)(nil)

@@ -330,11 +330,11 @@ func TestRequestsAreRecorded(t *testing.T) {
 	if srv.Calls("listaccts") != 1 || srv.Calls("passwd") != 1 || srv.Calls("removeacct") != 0 {
 		t.Errorf("calls listaccts=%d passwd=%d", srv.Calls("listaccts"), srv.Calls("passwd"))
 	}
-	for range 150 {
+	for range 1000 {
 		call(t, srv, http.MethodGet, "listpkgs", nil, auth)
 	}
-	if n := len(srv.Requests("listpkgs")); n != 100 {
-		t.Errorf("%d listpkgs requests remembered, want the last 100", n)
+	if n := len(srv.Requests("listpkgs")); n != 1000 || len(srv.Requests("")) != 1000 || len(srv.Requests("passwd")) != 0 {
+		t.Errorf("%d listpkgs requests remembered, %d in all, want the last 1000", n, len(srv.Requests("")))
 	}
 }
 
@@ -351,14 +351,22 @@ func TestFaults(t *testing.T) {
 		{cpaneltest.FaultMalformed, 200, func(_ http.Header, b string) bool { return strings.Contains(b, `"unix_startdate":"yesterday 10am"`) }},
 		{cpaneltest.FaultAPIError, 200, func(_ http.Header, b string) bool { return strings.Contains(b, `"result":0`) }},
 		{cpaneltest.FaultLegacyAPI, 200, func(_ http.Header, b string) bool { return b == `{"status":1,"statusmsg":"Ok"}` }},
+		{cpaneltest.FaultRedirect302, 302, func(h http.Header, _ string) bool { return h.Get("Location") == "http://127.0.0.1:1/elsewhere" }},
+		{cpaneltest.FaultRedirect307, 307, func(h http.Header, _ string) bool { return h.Get("Location") == "http://127.0.0.1:1/elsewhere" }},
+		{cpaneltest.FaultWrongShape, 200, func(_ http.Header, b string) bool { return strings.HasPrefix(b, `{"data":{},"metadata":`) && strings.Contains(b, `"result":1`) }},
+		{cpaneltest.FaultNullList, 200, func(_ http.Header, b string) bool { return strings.HasPrefix(b, `{"data":{"acct":null},"metadata":`) }},
+		{cpaneltest.FaultWrongType, 200, func(_ http.Header, b string) bool { return strings.HasPrefix(b, `{"data":{"acct":"alice"},"metadata":`) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fault.String()+" answers as documented and then stops", func(t *testing.T) {
 			srv := cpaneltest.NewServer(t, seed()...)
+			srv.RedirectTo("http://127.0.0.1:1/elsewhere")
 			srv.FailNext(tt.fault, 1)
 			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/json-api/listaccts?api.version=1&want=user,unix_startdate", nil)
 			req.Header.Set("Authorization", auth)
-			resp, err := srv.Client().Do(req)
+			client := *srv.Client()
+			client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			resp, err := client.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -372,6 +380,28 @@ func TestFaults(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the listing-shape faults wait for a listing", func(t *testing.T) {
+		srv := cpaneltest.NewServer(t, seed()...)
+		srv.FailNext(cpaneltest.FaultWrongShape, 1)
+		if status, body := call(t, srv, http.MethodGet, "listpkgs", nil, auth); status != 200 || !strings.Contains(string(body), `"pkg"`) {
+			t.Errorf("listpkgs got HTTP %d %s", status, body)
+		}
+		if _, body := call(t, srv, http.MethodGet, "listaccts", nil, auth); !strings.HasPrefix(string(body), `{"data":{},`) {
+			t.Errorf("listaccts got %s", body)
+		}
+	})
+	t.Run("FailAfter faults the request after the skipped ones", func(t *testing.T) {
+		srv := cpaneltest.NewServer(t, seed()...)
+		srv.FailAfter(cpaneltest.FaultServerError, 2, 1)
+		var got []int
+		for range 4 {
+			status, _ := call(t, srv, http.MethodGet, "listaccts", nil, auth)
+			got = append(got, status)
+		}
+		if !slices.Equal(got, []int{200, 200, 500, 200}) {
+			t.Errorf("statuses %v", got)
+		}
+	})
 	t.Run("FaultTruncated hangs up before the declared length", func(t *testing.T) {
 		srv := cpaneltest.NewServer(t, seed()...)
 		srv.SetFault(cpaneltest.FaultTruncated)
@@ -412,8 +442,8 @@ func TestFaults(t *testing.T) {
 			t.Errorf("body %s", b)
 		}
 	})
-	if got := cpaneltest.Fault(99).String(); got != "Fault(99)" {
-		t.Errorf("Fault(99).String() = %q", got)
+	if got := cpaneltest.FaultLegacyAPI.String(); got != "cpanel-legacy-api" {
+		t.Errorf("FaultLegacyAPI.String() = %q", got)
 	}
 }
 
