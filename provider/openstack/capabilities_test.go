@@ -31,7 +31,7 @@ func TestCreateAccountEncodesEveryValueSafely(t *testing.T) {
 	if got := srv.AdminPass(a.UniqueIdentifier); got != n.Password {
 		t.Errorf("the server received adminPass %q, want %q", got, n.Password)
 	}
-	if got, want := srv.LastQuery(openstacktest.FuncListNames).Get("name"), "^"+regexp.QuoteMeta(n.Domain)+"$"; got != want {
+	if got, want := lastQuery(srv, openstacktest.FuncListNames).Get("name"), "^"+regexp.QuoteMeta(n.Domain)+"$"; got != want {
 		t.Errorf("the name check sent %q, want %q", got, want)
 	}
 	i := slices.IndexFunc(srv.Accounts(), func(x provider.Account) bool { return x.UniqueIdentifier == a.UniqueIdentifier })
@@ -218,7 +218,7 @@ func TestListPackages(t *testing.T) {
 			if got := srv.Calls(openstacktest.FuncListFlavors); got != 2 {
 				t.Errorf("%d flavor pages, want 2", got)
 			}
-			if got := srv.LastQuery(openstacktest.FuncListFlavors).Get("is_public"); got != tt.wantPublic {
+			if got := lastQuery(srv, openstacktest.FuncListFlavors).Get("is_public"); got != tt.wantPublic {
 				t.Errorf("is_public=%q, want %q", got, tt.wantPublic)
 			}
 		})

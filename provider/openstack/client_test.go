@@ -132,7 +132,7 @@ func TestCatalogRegions(t *testing.T) {
 				if err != nil || len(accts) != len(seed) {
 					t.Fatalf("ListAccounts = %d, %v", len(accts), err)
 				}
-				if q := srv.LastQuery(openstacktest.FuncListServers); q == nil {
+				if q := lastQuery(srv, openstacktest.FuncListServers); q == nil {
 					t.Error("no listing reached the fake")
 				}
 				return

@@ -125,7 +125,7 @@ func TestAllTenants(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) || len(accts) != tt.want {
 				t.Fatalf("ListAccounts = %d accounts, %v; want %d, %v", len(accts), err, tt.want, tt.wantErr)
 			}
-			if got := srv.LastQuery(openstacktest.FuncListServers).Get("all_tenants"); (got == "1") != tt.allTenants {
+			if got := lastQuery(srv, openstacktest.FuncListServers).Get("all_tenants"); (got == "1") != tt.allTenants {
 				t.Errorf("all_tenants=%q sent", got)
 			}
 		})

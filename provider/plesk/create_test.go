@@ -57,7 +57,7 @@ func TestCreateAccount(t *testing.T) {
 		assert.Equal(t, "gamma@example.org", got.Email)
 		assert.Equal(t, "gammaftp", got.Extra[plesk.ExtraOwnerLogin])
 		assert.Equal(t, plesk.OwnerCustomer, got.Extra[plesk.ExtraOwnerType])
-		assert.Contains(t, string(srv.LastRequest("customer.add")), "<pname>Gamma Person</pname>")
+		assert.Contains(t, string(lastRequest(srv, "customer.add")), "<pname>Gamma Person</pname>")
 	})
 	t.Run("the created account is what the listing shows", func(t *testing.T) {
 		srv := plesktest.NewServer(t, seed()...)
@@ -114,7 +114,7 @@ func TestCreateAccount(t *testing.T) {
 		assert.Equal(t, plesk.OwnerAdmin, got.Extra[plesk.ExtraOwnerType])
 		assert.Empty(t, got.Email)
 		assert.Zero(t, srv.Calls("customer.get")+srv.Calls("customer.add"))
-		assert.NotContains(t, string(srv.LastRequest("webspace.add")), "owner-id")
+		assert.NotContains(t, string(lastRequest(srv, "webspace.add")), "owner-id")
 	})
 	t.Run("Extra ip_address overrides Config.IPAddress", func(t *testing.T) {
 		srv := plesktest.NewServer(t, seed()...)
@@ -195,7 +195,7 @@ func TestListPackagesAndPasswords(t *testing.T) {
 			assert.NotEmpty(t, p.Extra["guid"])
 		}
 		assert.Equal(t, []string{"Default Domain", "Unlimited"}, names, "the reseller's plan is not the admin's to sell")
-		assert.NotContains(t, string(srv.LastRequest("service-plan.get")), "owner-all")
+		assert.NotContains(t, string(lastRequest(srv, "service-plan.get")), "owner-all")
 	})
 	t.Run("a new password reaches the system user", func(t *testing.T) {
 		srv := plesktest.NewServer(t, seed()...)
@@ -208,7 +208,7 @@ func TestListPackagesAndPasswords(t *testing.T) {
 		srv := plesktest.NewServer(t, seed()...)
 		c := newClient(t, srv, nil)
 		require.NoError(t, c.SuspendAccount(ctx, provider.Account{Domain: "alpha.example"}, "unpaid"))
-		assert.Contains(t, string(srv.LastRequest("webspace.set")), "<gen_setup><status>16</status></gen_setup>")
+		assert.Contains(t, string(lastRequest(srv, "webspace.set")), "<gen_setup><status>16</status></gen_setup>")
 		a, _ := find(srv.Accounts(), "alpha.example")
 		assert.Equal(t, "16", a.Extra["status"])
 		require.NoError(t, c.UnsuspendAccount(ctx, provider.Account{Domain: "bücher.example"}))
@@ -219,9 +219,9 @@ func TestListPackagesAndPasswords(t *testing.T) {
 		srv := plesktest.NewServer(t, seed()...)
 		_, err := newClient(t, srv, func(c *plesk.Config) { c.Version = "1.6.9.1" }).ListPackages(ctx)
 		require.NoError(t, err)
-		assert.Contains(t, string(srv.LastRequest("service-plan.get")), `<packet version="1.6.9.1">`)
+		assert.Contains(t, string(lastRequest(srv, "service-plan.get")), `<packet version="1.6.9.1">`)
 		_, err = newClient(t, srv, nil).ListPackages(ctx)
 		require.NoError(t, err)
-		assert.True(t, bytes.Contains(srv.LastRequest("service-plan.get"), []byte("<packet><service-plan>")))
+		assert.True(t, bytes.Contains(lastRequest(srv, "service-plan.get"), []byte("<packet><service-plan>")))
 	})
 }

@@ -80,13 +80,13 @@ func TestValuesCannotInjectMarkup(t *testing.T) {
 		got, err := newClient(t, srv, nil).CreateAccount(ctx, n)
 		require.NoError(t, err)
 
-		add := srv.LastRequest("customer.add")
+		add := lastRequest(srv, "customer.add")
 		assert.Equal(t, []string{password}, texts(t, add, "customer/add/gen_info/passwd"))
 		assert.Equal(t, []string{name}, texts(t, add, "customer/add/gen_info/pname"))
 		assert.Equal(t, []string{email}, texts(t, add, "customer/add/gen_info/email"))
 		assert.Equal(t, []string{"shopftp"}, texts(t, add, "customer/add/gen_info/login"))
 
-		ws := srv.LastRequest("webspace.add")
+		ws := lastRequest(srv, "webspace.add")
 		assert.Equal(t, []string{password}, property(t, ws, "webspace/add/hosting/vrt_hst/property", "ftp_password"))
 		assert.Equal(t, []string{plan}, texts(t, ws, "webspace/add/plan-name"))
 		assert.Len(t, texts(t, ws, "webspace/add/gen_setup/owner-id"), 1)
@@ -119,7 +119,7 @@ func TestValuesCannotInjectMarkup(t *testing.T) {
 			} else {
 				assert.ErrorIs(t, err, provider.ErrNotFound, call.name)
 			}
-			received := srv.LastRequest(call.function)
+			received := lastRequest(srv, call.function)
 			assert.Equal(t, []string{strings.TrimSpace(domain)}, texts(t, received, call.path), call.name)
 			assert.Len(t, texts(t, received, strings.TrimSuffix(call.path, "/name")), 1, "%s: one filter", call.name)
 		}
@@ -137,7 +137,7 @@ func TestValuesCannotInjectMarkup(t *testing.T) {
 		require.ErrorAs(t, err, &apiErr)
 		assert.Equal(t, "1019", apiErr.Code)
 		assert.NotContains(t, err.Error(), password)
-		assert.Equal(t, []string{strings.TrimSpace(user)}, texts(t, srv.LastRequest("customer.add"), "customer/add/gen_info/login"))
+		assert.Equal(t, []string{strings.TrimSpace(user)}, texts(t, lastRequest(srv, "customer.add"), "customer/add/gen_info/login"))
 		assert.Zero(t, srv.Calls("webspace.add"))
 	})
 

@@ -164,7 +164,7 @@ func TestTerminate(t *testing.T) {
 		if n := srv.Calls(proxmoxtest.FnPower); n != 1 {
 			t.Errorf("%d power calls, want 1 (stop)", n)
 		}
-		del := srv.Received(proxmoxtest.FnDelete)
+		del := received(srv, proxmoxtest.FnDelete)
 		if len(del) != 1 || del[0].Get("purge") != "1" || del[0].Get("destroy-unreferenced-disks") != "1" {
 			t.Errorf("DELETE parameters %v, want purge=1 and destroy-unreferenced-disks=1", del)
 		}
@@ -240,11 +240,11 @@ func TestCreate(t *testing.T) {
 		if got := listed(t, c, a.UniqueIdentifier); got.Domain != n.Domain {
 			t.Errorf("listed %+v", got)
 		}
-		clone := srv.Received(proxmoxtest.FnClone)
+		clone := received(srv, proxmoxtest.FnClone)
 		if len(clone) != 1 || clone[0].Get("name") != n.Domain || clone[0].Get("full") != "1" || clone[0].Get("newid") != a.UniqueIdentifier {
 			t.Errorf("clone parameters %v", clone)
 		}
-		set := srv.Received(proxmoxtest.FnSetConfig)
+		set := received(srv, proxmoxtest.FnSetConfig)
 		if len(set) != 1 || set[0].Get("cipassword") != n.Password || set[0].Get("ciuser") != n.Username {
 			t.Error("the cloud-init user and password did not arrive byte for byte")
 		}
@@ -304,11 +304,11 @@ func TestCreate(t *testing.T) {
 		if a.Extra["type"] != "lxc" || a.Extra["node"] != "pve2" || a.Domain != "ct.example.com" || !a.Created.IsZero() || a.Extra["status"] != "stopped" {
 			t.Errorf("created %+v", a)
 		}
-		clone := srv.Received(proxmoxtest.FnClone)
+		clone := received(srv, proxmoxtest.FnClone)
 		if clone[0].Get("hostname") != "ct.example.com" || clone[0].Get("target") != "pve2" {
 			t.Errorf("clone parameters %v", clone[0])
 		}
-		if set := srv.Received(proxmoxtest.FnSetConfig); set[0].Has("ciuser") || set[0].Has("cipassword") {
+		if set := received(srv, proxmoxtest.FnSetConfig); set[0].Has("ciuser") || set[0].Has("cipassword") {
 			t.Error("cloud-init keys were sent for a container")
 		}
 	})

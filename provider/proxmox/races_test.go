@@ -84,7 +84,7 @@ func TestConcurrentChanges(t *testing.T) {
 		if !slices.Contains(g.Tags, proxmox.SuspendedTag) || g.Config["description"] != "edited meanwhile" {
 			t.Errorf("tags %v, description %q: want the tag and the other change", g.Tags, g.Config["description"])
 		}
-		if n := len(srv.Received(proxmoxtest.FnSetConfig)); n != 3 {
+		if n := len(received(srv, proxmoxtest.FnSetConfig)); n != 3 {
 			t.Errorf("%d config writes, want 3 (the side write, the refused one, the retry)", n)
 		}
 	})

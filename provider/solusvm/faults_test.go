@@ -203,8 +203,8 @@ func TestEncoding(t *testing.T) {
 			if err != nil {
 				t.Fatalf("CreateAccount: %v", err)
 			}
-			cc, _ := srv.Last("client-create")
-			vc, _ := srv.Last("vserver-create")
+			cc := lastRequest(srv, "client-create")
+			vc := lastRequest(srv, "vserver-create")
 			for _, check := range []struct{ got, want, what string }{
 				{cc.Form.Get("username"), n.Username, "client-create username"},
 				{cc.Form.Get("email"), n.Email, "client-create email"},
@@ -242,12 +242,12 @@ func TestEncoding(t *testing.T) {
 		if err != nil {
 			t.Fatalf("CreateAccount: %v", err)
 		}
-		users, _ := srv.Last("GET /users")
+		users := lastRequest(srv, "GET /users")
 		if got := users.Query.Get("filter[search]"); got != email {
 			t.Errorf("the fake received filter[search] %q, want %q", got, email)
 		}
 		var body struct{ Name, Password string }
-		created, _ := srv.Last("POST /servers")
+		created := lastRequest(srv, "POST /servers")
 		if err := json.Unmarshal(created.Body, &body); err != nil || body.Name != n.Domain || body.Password != n.Password {
 			t.Errorf("the fake received name %q, password %q (%v); want %q, %q", body.Name, body.Password, err, n.Domain, n.Password)
 		}
@@ -293,7 +293,7 @@ func TestCreate(t *testing.T) {
 		if a.Email != "alice@example.com" || len(strings.Split(a.Extra["ips"], ",")) != 2 {
 			t.Errorf("created %+v; want alice's e-mail and two addresses", a)
 		}
-		vc, _ := srv.Last("vserver-create")
+		vc := lastRequest(srv, "vserver-create")
 		if vc.Form.Get("ips") != "2" || vc.Form.Get("nodegroup") != "1" || vc.Form.Get("type") != "kvm" {
 			t.Errorf("vserver-create got ips %q, nodegroup %q, type %q", vc.Form.Get("ips"), vc.Form.Get("nodegroup"), vc.Form.Get("type"))
 		}

@@ -39,9 +39,12 @@
 //
 // # Faults
 //
-// [Server.SetFault] makes every request fail a given way until
-// SetFault(FaultNone); [Server.FailNext] fails only the next n requests.
-// [Server.Calls] and [Server.Requests] tell what the server received, so a
-// test can check that a password travelled in a POST body and that odd
-// characters arrived intact.
+// The fake shares its fault vocabulary with every panel fake of this
+// module (package providertest; [Server] satisfies
+// providertest.HTTPFake): [Server.SetFault] holds a fault until
+// SetFault(FaultNone), [Server.FailNext] faults the next n requests and
+// [Server.FailAfter] the n after skip, each counting only the requests a
+// fault applies to; [Server.RedirectTo] sets where FaultRedirect302 and
+// FaultRedirect307 point; [Server.Calls] and [Server.Requests] tell what
+// the server received. [Fault] says how each fault looks in WHM's wire format.
 package cpaneltest

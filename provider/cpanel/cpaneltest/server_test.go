@@ -353,9 +353,13 @@ func TestFaults(t *testing.T) {
 		{cpaneltest.FaultLegacyAPI, 200, func(_ http.Header, b string) bool { return b == `{"status":1,"statusmsg":"Ok"}` }},
 		{cpaneltest.FaultRedirect302, 302, func(h http.Header, _ string) bool { return h.Get("Location") == "http://127.0.0.1:1/elsewhere" }},
 		{cpaneltest.FaultRedirect307, 307, func(h http.Header, _ string) bool { return h.Get("Location") == "http://127.0.0.1:1/elsewhere" }},
-		{cpaneltest.FaultWrongShape, 200, func(_ http.Header, b string) bool { return strings.HasPrefix(b, `{"data":{},"metadata":`) && strings.Contains(b, `"result":1`) }},
+		{cpaneltest.FaultWrongShape, 200, func(_ http.Header, b string) bool {
+			return strings.HasPrefix(b, `{"data":{},"metadata":`) && strings.Contains(b, `"result":1`)
+		}},
 		{cpaneltest.FaultNullList, 200, func(_ http.Header, b string) bool { return strings.HasPrefix(b, `{"data":{"acct":null},"metadata":`) }},
-		{cpaneltest.FaultWrongType, 200, func(_ http.Header, b string) bool { return strings.HasPrefix(b, `{"data":{"acct":"alice"},"metadata":`) }},
+		{cpaneltest.FaultWrongType, 200, func(_ http.Header, b string) bool {
+			return strings.HasPrefix(b, `{"data":{"acct":"alice"},"metadata":`)
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fault.String()+" answers as documented and then stops", func(t *testing.T) {

@@ -1,40 +1,3 @@
-// Package directadmintest is an in-memory DirectAdmin server for tests: an
-// httptest server on 127.0.0.1 that speaks the legacy CMD_API_* wire format
-// (URL-encoded answers, or JSON when a request carries json=yes), checks
-// HTTP basic auth as DirectAdmin does (a password or a login key, and the
-// "admin|user" login-as form), keeps its users across calls, and can inject
-// faults.
-//
-// It is public so that programs and tests outside this module can exercise
-// code built on package directadmin without a real panel:
-//
-//	srv := directadmintest.NewServer(t, provider.Account{Username: "bob", Domain: "bob.example", ...})
-//	c, err := directadmin.New(directadmin.Config{
-//		BaseURL: srv.URL, Username: directadmintest.Username, APIToken: directadmintest.Token,
-//	})
-//
-// # What it implements
-//
-//	CMD_API_SHOW_ALL_USERS    every user, reseller and admin (admin only)
-//	CMD_API_SHOW_USERS        users created by the login (or by reseller=NAME, admin only)
-//	CMD_API_SHOW_RESELLERS    resellers (admin only; others get HTTP 403 "You cannot execute that command")
-//	CMD_API_SHOW_USER_CONFIG  user.conf of user=NAME
-//	CMD_API_ACCOUNT_USER      action=create: username, email, passwd, passwd2, domain, package, ip
-//	CMD_API_SELECT_USERS      select0..N with delete=yes&confirmed=Confirm, or suspend=...
-//	CMD_API_PACKAGES_USER     the package list
-//	CMD_API_USER_PASSWD       username, passwd, passwd2
-//
-// Like the real panel, CMD_API_SELECT_USERS with a "suspend" field toggles
-// each selected user whatever the field's value says, so a client that
-// sends it twice unsuspends. Errors come back as HTTP 200 with
-// error=1&text=...&details=... (or {"error":...,"result":...}); bad
-// credentials as HTTP 401 with the header X-DirectAdmin: Unauthorized.
-//
-// Creation checks approximate the panel's rules: a username of 3 to 16
-// lower-case letters and digits starting with a letter, a domain and an
-// e-mail address not already taken or malformed, matching passwords of at
-// least 5 characters, a known package and an IP address. Admins may act on
-// every user, resellers on the users they created.
 package directadmintest
 
 import (
@@ -56,7 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accountsync/accountsync/internal/panelfake"
 	"github.com/accountsync/accountsync/provider"
+	"github.com/accountsync/accountsync/provider/providertest"
 )
 
 // Default credentials the fake accepts for its admin, as the password or
@@ -92,46 +57,74 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Fault is a failure the server injects instead of (or into) an answer.
-type Fault int
+// Fault is a failure the server injects instead of (or into) an answer:
+// one of the names every panel fake of this module shares (package
+// providertest), or one of DirectAdmin's own below. Each is sent in
+// DirectAdmin's own manner: FaultUnauthorized answers 401 with
+// X-DirectAdmin: Unauthorized and the login page, as for wrong
+// credentials; FaultServerError answers 500; FaultRateLimited 429 with
+// Retry-After: 1; FaultSlow holds the answer for Options.SlowDelay or until
+// the request's context ends, then answers normally; FaultTruncated
+// declares a longer Content-Length than it sends, then hangs up; FaultHTML
+// answers 200 with an HTML error page; FaultMalformed gives user-config
+// answers a date_created that does not parse (other commands answer
+// normally); FaultRedirect302 and FaultRedirect307 redirect to the
+// [Server.RedirectTo] target.
+//
+// The listing faults apply to the user listings (CMD_API_SHOW_ALL_USERS,
+// CMD_API_SHOW_USERS, CMD_API_SHOW_RESELLERS) only. With json=yes, where
+// a listing is a bare array, FaultWrongShape answers {}, FaultNullList
+// null and FaultWrongType "admin" (a string). URL-encoded, FaultWrongShape
+// answers error=0&text=Success with no list[] at all (a real empty listing
+// is an empty body), FaultNullList a bare "list=" and FaultWrongType a
+// scalar "list=admin" instead of list[] entries.
+type Fault = providertest.Fault
 
-// The faults. Each is sent in DirectAdmin's own manner.
+// The faults.
 const (
-	FaultNone Fault = iota
-	// FaultUnauthorized answers 401 with X-DirectAdmin: Unauthorized and
-	// the login page, as for wrong credentials.
-	FaultUnauthorized
-	// FaultServerError answers 500.
-	FaultServerError
-	// FaultRateLimited answers 429 with Retry-After: 1.
-	FaultRateLimited
-	// FaultSlow holds the answer for Options.SlowDelay or until the
-	// request's context ends, then answers normally.
-	FaultSlow
-	// FaultTruncated declares a longer Content-Length than it sends, then
-	// hangs up.
-	FaultTruncated
-	// FaultHTML answers 200 with an HTML error page.
-	FaultHTML
+	FaultNone         = providertest.FaultNone
+	FaultUnauthorized = providertest.FaultUnauthorized
+	FaultServerError  = providertest.FaultServerError
+	FaultRateLimited  = providertest.FaultRateLimited
+	FaultSlow         = providertest.FaultSlow
+	FaultTruncated    = providertest.FaultTruncated
+	FaultHTML         = providertest.FaultHTML
+	FaultMalformed    = providertest.FaultMalformed
+	FaultRedirect302  = providertest.FaultRedirect302
+	FaultRedirect307  = providertest.FaultRedirect307
+	FaultWrongShape   = providertest.FaultWrongShape
+	FaultNullList     = providertest.FaultNullList
+	FaultWrongType    = providertest.FaultWrongType
+
 	// FaultLoginPage answers 200 with DirectAdmin's HTML login page and no
 	// X-DirectAdmin header, as some setups do for wrong credentials.
-	FaultLoginPage
-	// FaultMalformed gives user-config answers a date_created that does
-	// not parse; other commands answer normally.
-	FaultMalformed
+	FaultLoginPage Fault = "directadmin-login-page"
 	// FaultCommandError answers 200 with error=1&text=...&details=..., a
 	// command DirectAdmin could not carry out.
-	FaultCommandError
+	FaultCommandError Fault = "directadmin-command-error"
 )
 
-// String returns the constant's name.
-func (f Fault) String() string {
-	names := [...]string{"FaultNone", "FaultUnauthorized", "FaultServerError", "FaultRateLimited", "FaultSlow",
-		"FaultTruncated", "FaultHTML", "FaultLoginPage", "FaultMalformed", "FaultCommandError"}
-	if f >= 0 && int(f) < len(names) {
-		return names[f]
+// isListing reports whether function lists users, the requests the
+// listing-shape faults apply to.
+func isListing(function string) bool {
+	switch function {
+	case "CMD_API_SHOW_ALL_USERS", "CMD_API_SHOW_USERS", "CMD_API_SHOW_RESELLERS":
+		return true
 	}
-	return "Fault(" + strconv.Itoa(int(f)) + ")"
+	return false
+}
+
+func applies(f Fault, function string) bool { return !f.IsWrongShape() || isListing(function) }
+
+// wrongShape answers a listing with the shape f stands for.
+func (a answer) wrongShape(f Fault) {
+	if a.json {
+		body := map[Fault]string{FaultWrongShape: "{}", FaultNullList: "null", FaultWrongType: `"admin"`}[f]
+		a.write(http.StatusOK, body)
+		return
+	}
+	body := map[Fault]string{FaultWrongShape: "error=0&text=Success", FaultNullList: "list=", FaultWrongType: "list=admin"}[f]
+	a.write(http.StatusOK, body)
 }
 
 // user is one user.conf.
@@ -156,13 +149,10 @@ type Server struct {
 	domains  map[string]string
 	packages []string
 
+	faults     panelfake.Faults
 	fmu        sync.Mutex
-	fault      Fault
-	next       Fault
-	nextN      int
 	userFaults map[string]Fault
 	funcFaults map[string]Fault
-	calls      map[string]int
 }
 
 // New starts a server on 127.0.0.1 seeded from opts. The caller must Close
@@ -192,7 +182,6 @@ func New(opts Options) *Server {
 		domains:    make(map[string]string, len(opts.Accounts)),
 		userFaults: map[string]Fault{},
 		funcFaults: map[string]Fault{},
-		calls:      map[string]int{},
 	}
 	s.users[opts.Username] = &user{username: opts.Username, usertype: "admin", creator: "root",
 		email: "admin@localhost", dateCreated: "", password: opts.Password}
@@ -317,19 +306,26 @@ func (s *Server) CheckPassword(username, password string) bool {
 	return u.password != "" && u.password == password
 }
 
-// SetFault makes every request get f until SetFault(FaultNone).
-func (s *Server) SetFault(f Fault) {
-	s.fmu.Lock()
-	defer s.fmu.Unlock()
-	s.fault = f
-}
+// SetFault makes every request the fault applies to get f, until
+// SetFault(FaultNone).
+func (s *Server) SetFault(f Fault) { s.faults.SetFault(f) }
 
-// FailNext makes the next n requests get f. It takes precedence over
-// SetFault.
-func (s *Server) FailNext(f Fault, n int) {
-	s.fmu.Lock()
-	defer s.fmu.Unlock()
-	s.next, s.nextN = f, n
+// FailNext makes the next n requests the fault applies to get f. It takes
+// precedence over FailFunction and SetFault.
+func (s *Server) FailNext(f Fault, n int) { s.faults.FailNext(f, n) }
+
+// FailAfter lets the next skip requests f applies to pass, then makes n
+// of them get f, with FailNext's precedence.
+func (s *Server) FailAfter(f Fault, skip, n int) { s.faults.FailAfter(f, skip, n) }
+
+// RedirectTo sets the Location FaultRedirect302 and FaultRedirect307
+// answer with.
+func (s *Server) RedirectTo(target string) { s.faults.RedirectTo(target) }
+
+// Requests returns the requests for function ("" for all), oldest first;
+// the server keeps the last 1000.
+func (s *Server) Requests(function string) []providertest.Request {
+	return s.faults.Requests(function)
 }
 
 // FailUser makes every CMD_API_SHOW_USER_CONFIG request for username get f
@@ -360,25 +356,21 @@ func (s *Server) FailFunction(function string, f Fault) {
 
 // Calls returns how many requests reached the function, such as
 // "CMD_API_SHOW_USER_CONFIG", failed and refused ones included.
-func (s *Server) Calls(function string) int {
-	s.fmu.Lock()
-	defer s.fmu.Unlock()
-	return s.calls[function]
-}
+func (s *Server) Calls(function string) int { return s.faults.Calls(function) }
 
-// begin counts a request and returns the fault it gets.
-func (s *Server) begin(fn string) Fault {
-	s.fmu.Lock()
-	defer s.fmu.Unlock()
-	s.calls[fn]++
-	if s.nextN > 0 {
-		s.nextN--
-		return s.next
-	}
-	if f, ok := s.funcFaults[fn]; ok {
+// begin records a request and returns the fault it gets.
+func (s *Server) begin(fn string, r *http.Request) Fault {
+	s.faults.Record(fn, r)
+	if f, ok := s.faults.TakeScheduled(fn, applies); ok {
 		return f
 	}
-	return s.fault
+	s.fmu.Lock()
+	f, ok := s.funcFaults[fn]
+	s.fmu.Unlock()
+	if ok && applies(f, fn) {
+		return f
+	}
+	return s.faults.Sticky(fn, applies)
 }
 
 func (s *Server) userFault(name string) Fault {
@@ -394,14 +386,14 @@ type actor struct {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	fn := strings.TrimPrefix(r.URL.Path, "/")
-	fault := s.begin(fn)
+	fault := s.begin(fn, r)
 	if s.opts.Latency > 0 && !sleep(r.Context(), s.opts.Latency) {
 		return
 	}
 	if fault == FaultSlow && !sleep(r.Context(), s.opts.SlowDelay) {
 		return
 	}
-	if s.inject(w, fault) {
+	if s.faults.Redirect(w, fault) || s.inject(w, fault) {
 		return
 	}
 	who, ok := s.authenticate(r)
@@ -414,6 +406,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := answer{w: w, json: r.Form.Get("json") == "yes"}
+	if fault.IsWrongShape() {
+		a.wrongShape(fault)
+		return
+	}
 	switch fn {
 	case "CMD_API_SHOW_ALL_USERS":
 		s.showAllUsers(a, who)
@@ -873,3 +869,5 @@ func (a answer) failStatus(status int, text, details string) {
 func (a answer) refuse() {
 	a.failStatus(http.StatusForbidden, "You cannot execute that command", "")
 }
+
+var _ providertest.HTTPFake = (*Server)(nil)

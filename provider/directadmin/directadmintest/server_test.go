@@ -278,6 +278,58 @@ func TestFaultKnobs(t *testing.T) {
 	})
 }
 
+func TestSharedFaults(t *testing.T) {
+	srv := directadmintest.NewServer(t, seed()...)
+	w := wire{t, srv}
+	for _, tt := range []struct {
+		fault          directadmintest.Fault
+		json           bool
+		wantJSON, want string
+	}{
+		{fault: directadmintest.FaultWrongShape, want: "error=0&text=Success", wantJSON: "{}"},
+		{fault: directadmintest.FaultNullList, want: "list=", wantJSON: "null"},
+		{fault: directadmintest.FaultWrongType, want: "list=admin", wantJSON: `"admin"`},
+	} {
+		t.Run(tt.fault.String()+" changes the next user listing and nothing else", func(t *testing.T) {
+			srv.FailNext(tt.fault, 2)
+			if _, pkgs := w.admin(http.MethodGet, "CMD_API_PACKAGES_USER", nil); !strings.HasPrefix(pkgs, "list%5B%5D=") {
+				t.Errorf("packages %q", pkgs)
+			}
+			if _, list := w.admin(http.MethodGet, "CMD_API_SHOW_ALL_USERS", nil); list != tt.want {
+				t.Errorf("listing %q, want %q", list, tt.want)
+			}
+			if _, list := w.admin(http.MethodGet, "CMD_API_SHOW_USERS", url.Values{"json": {"yes"}}); list != tt.wantJSON {
+				t.Errorf("JSON listing %q, want %q", list, tt.wantJSON)
+			}
+			if _, list := w.admin(http.MethodGet, "CMD_API_SHOW_ALL_USERS", nil); !strings.HasPrefix(list, "list%5B%5D=") {
+				t.Errorf("listing after the fault %q", list)
+			}
+		})
+	}
+	for _, tt := range []struct {
+		fault  directadmintest.Fault
+		status int
+	}{{directadmintest.FaultRedirect302, 302}, {directadmintest.FaultRedirect307, 307}} {
+		t.Run(tt.fault.String()+" redirects to the RedirectTo target", func(t *testing.T) {
+			srv.RedirectTo("http://127.0.0.1:1/elsewhere")
+			srv.FailNext(tt.fault, 1)
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/CMD_API_SELECT_USERS", strings.NewReader("select0=alice"))
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.status || resp.Header.Get("Location") != "http://127.0.0.1:1/elsewhere" {
+				t.Errorf("HTTP %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			reqs := srv.Requests("CMD_API_SELECT_USERS")
+			if last := reqs[len(reqs)-1]; last.Method != "POST" || string(last.Body) != "select0=alice" {
+				t.Errorf("recorded %+v", last)
+			}
+		})
+	}
+}
+
 func TestSeeding(t *testing.T) {
 	t.Run("a username is derived from the domain when missing", func(t *testing.T) {
 		srv := directadmintest.NewServer(t, provider.Account{Domain: "My-Shop.example"}, provider.Account{Domain: "myshop.example.org"})

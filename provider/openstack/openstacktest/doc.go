@@ -16,10 +16,18 @@
 // Nova does).
 //
 // State is kept across calls: a created server is listed, a suspended one
-// shows SUSPENDED, a deleted one is gone. Faults are injected with
-// [Server.SetFault] and [Server.FailNext]: an expired token, 500, 429 with
-// Retry-After, a slow answer, a truncated body, an HTML page, a malformed
-// record, a page link that loops and a down cell.
+// shows SUSPENDED, a deleted one is gone.
+//
+// # Faults
+//
+// The fake shares its fault vocabulary with every panel fake of this
+// module (package providertest; [Server] satisfies
+// providertest.HTTPFake): [Server.SetFault] holds a fault until
+// SetFault(FaultNone), [Server.FailNext] faults the next n requests and
+// [Server.FailAfter] the n after skip, each counting only the requests a
+// fault applies to; [Server.RedirectTo] sets where FaultRedirect302 and
+// FaultRedirect307 point; [Server.Calls] and [Server.Requests] tell what
+// the server received. [Fault] says how each fault looks in Keystone's and Nova's wire format, among them an expired token, a page link that loops and a down cell.
 //
 //	srv := openstacktest.NewServer(t, provider.Account{Domain: "shop.example.org", Product: "m1.small"})
 //	c, err := openstack.New(openstack.Config{

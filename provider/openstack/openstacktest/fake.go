@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accountsync/accountsync/internal/panelfake"
 	"github.com/accountsync/accountsync/provider"
+	"github.com/accountsync/accountsync/provider/providertest"
 )
 
 // Default credentials and names the fake accepts and uses.
@@ -57,62 +58,65 @@ const (
 	FuncShowFlavor   = "show flavor"       // GET /flavors/{id}
 )
 
-// Fault is a failure the fake injects.
-type Fault int
+// Fault is a failure the fake injects: one of the names every panel fake
+// of this module shares (package providertest), or one of OpenStack's own
+// below.
+//
+// Each applies to the requests it can affect: FaultTokenExpired to compute
+// requests; FaultMalformed and FaultPageLoop to server listings; the
+// listing-shape faults to server listings (detailed or not);
+// FaultDownCell to server listings and reads; the others to every
+// request. FaultUnauthorized answers 401 with Keystone's error body, to
+// authentication and compute requests alike; FaultServerError 500 with a
+// computeFault body; FaultRateLimited 429 with Retry-After: 1; FaultSlow
+// waits Options.SlowDelay, or until the request's context ends, before
+// answering normally; FaultTruncated announces a longer body than it
+// sends, then hangs up; FaultHTML answers 200 with a proxy's HTML error
+// page; FaultMalformed gives the first server of a listing page a created
+// time that is not a date; FaultRedirect302 and FaultRedirect307 redirect
+// to the [Server.RedirectTo] target. A listing page under FaultWrongShape
+// is {} (no "servers"), under FaultNullList {"servers":null} and under
+// FaultWrongType {"servers":{}}.
+type Fault = providertest.Fault
 
-// Faults. Each applies to the requests it can affect: FaultTokenExpired to
-// compute requests, FaultMalformed and FaultPageLoop to server listings,
-// FaultDownCell to server listings and reads, the others to every request.
+// The faults.
 const (
-	FaultNone Fault = iota
-	// FaultUnauthorized answers 401 with Keystone's error body, to
-	// authentication and compute requests alike.
-	FaultUnauthorized
+	FaultNone         = providertest.FaultNone
+	FaultUnauthorized = providertest.FaultUnauthorized
+	FaultServerError  = providertest.FaultServerError
+	FaultRateLimited  = providertest.FaultRateLimited
+	FaultSlow         = providertest.FaultSlow
+	FaultTruncated    = providertest.FaultTruncated
+	FaultHTML         = providertest.FaultHTML
+	FaultMalformed    = providertest.FaultMalformed
+	FaultRedirect302  = providertest.FaultRedirect302
+	FaultRedirect307  = providertest.FaultRedirect307
+	FaultWrongShape   = providertest.FaultWrongShape
+	FaultNullList     = providertest.FaultNullList
+	FaultWrongType    = providertest.FaultWrongType
+
 	// FaultTokenExpired revokes the token the request carries and answers
 	// 401, as Nova does when a token has expired; a new token works.
-	FaultTokenExpired
-	// FaultServerError answers 500 with a computeFault body.
-	FaultServerError
-	// FaultRateLimited answers 429 with Retry-After: 1.
-	FaultRateLimited
-	// FaultSlow waits Options.SlowDelay, or until the request's context
-	// ends, before answering normally.
-	FaultSlow
-	// FaultTruncated announces a longer body than it sends, then hangs up.
-	FaultTruncated
-	// FaultHTML answers 200 with a proxy's HTML error page.
-	FaultHTML
-	// FaultMalformed gives the first server of a listing page a created
-	// time that is not a date.
-	FaultMalformed
+	FaultTokenExpired Fault = "openstack-token-expired"
 	// FaultPageLoop gives every listing page a next link whose marker does
 	// not move.
-	FaultPageLoop
+	FaultPageLoop Fault = "openstack-page-loop"
 	// FaultDownCell makes cell "cell2" unreachable: its servers list as
 	// UNKNOWN records with only id, status, tenant_id, created and links
 	// from microversion 2.69, and are left out before it.
-	FaultDownCell
+	FaultDownCell Fault = "openstack-down-cell"
 )
 
-var faultNames = [...]string{"none", "unauthorized", "token expired", "server error", "rate limited", "slow",
-	"truncated", "html", "malformed", "page loop", "down cell"}
-
-// String names the fault.
-func (f Fault) String() string {
-	if int(f) < len(faultNames) {
-		return faultNames[f]
-	}
-	return "fault(" + strconv.Itoa(int(f)) + ")"
-}
-
 // appliesTo reports whether f can affect a request for function.
-func (f Fault) appliesTo(function string) bool {
-	switch f {
-	case FaultTokenExpired:
+func appliesTo(f Fault, function string) bool {
+	switch {
+	case f == FaultTokenExpired:
 		return function != FuncAuth
-	case FaultMalformed, FaultPageLoop:
+	case f == FaultMalformed, f == FaultPageLoop:
 		return function == FuncListServers
-	case FaultDownCell:
+	case f.IsWrongShape():
+		return function == FuncListServers || function == FuncListNames
+	case f == FaultDownCell:
 		return function == FuncListServers || function == FuncShowServer
 	}
 	return f != FaultNone
@@ -161,19 +165,14 @@ type Server struct {
 	opts  Options
 	maxMV int // minor of the highest microversion
 
-	mu        sync.Mutex
-	servers   []*server
-	byID      map[string]*server
-	flavors   []*flavor
-	tokens    map[string]token
-	issued    []string
-	fault     Fault
-	failNext  Fault
-	failSkip  int
-	failCount int
-	calls     map[string]int
-	queries   map[string]url.Values
-	nextIP    int
+	mu      sync.Mutex
+	servers []*server
+	byID    map[string]*server
+	flavors []*flavor
+	tokens  map[string]token
+	issued  []string
+	faults  panelfake.Faults
+	nextIP  int
 }
 
 type token struct {
@@ -238,12 +237,10 @@ func New(opts Options) *Server {
 		panic(fmt.Sprintf("openstacktest: Options.MaxMicroversion %q is not 2.N", opts.MaxMicroversion))
 	}
 	s := &Server{
-		opts:    opts,
-		maxMV:   mv,
-		byID:    map[string]*server{},
-		tokens:  map[string]token{},
-		calls:   map[string]int{},
-		queries: map[string]url.Values{},
+		opts:   opts,
+		maxMV:  mv,
+		byID:   map[string]*server{},
+		tokens: map[string]token{},
 	}
 	for _, name := range opts.Packages {
 		s.flavorByName(name)
@@ -273,22 +270,24 @@ func NewServer(t testing.TB, accounts ...provider.Account) *Server {
 
 // SetFault makes every request the fault applies to fail with f, until
 // SetFault(FaultNone).
-func (s *Server) SetFault(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fault = f
-}
+func (s *Server) SetFault(f Fault) { s.faults.SetFault(f) }
 
 // FailNext makes the next n requests f applies to fail with f.
-func (s *Server) FailNext(f Fault, n int) { s.FailAfter(f, 0, n) }
+func (s *Server) FailNext(f Fault, n int) { s.faults.FailNext(f, n) }
 
 // FailAfter lets the next skip requests f applies to pass, then makes n
 // fail with f: FailAfter(FaultServerError, 1, 1) fails the second page of
 // a listing whose token is already issued.
-func (s *Server) FailAfter(f Fault, skip, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failNext, s.failSkip, s.failCount = f, skip, n
+func (s *Server) FailAfter(f Fault, skip, n int) { s.faults.FailAfter(f, skip, n) }
+
+// RedirectTo sets the Location FaultRedirect302 and FaultRedirect307
+// answer with.
+func (s *Server) RedirectTo(target string) { s.faults.RedirectTo(target) }
+
+// Requests returns the requests for function (one of the Func constants;
+// "" for all), oldest first; the fake keeps the last 1000.
+func (s *Server) Requests(function string) []providertest.Request {
+	return s.faults.Requests(function)
 }
 
 // ExpireTokens revokes every token issued so far, as their expiry would.
@@ -308,18 +307,7 @@ func (s *Server) Tokens() []string {
 
 // Calls returns how many requests the fake received for function (one of
 // the Func constants), faults included.
-func (s *Server) Calls(function string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[function]
-}
-
-// LastQuery returns the query of the last request for function.
-func (s *Server) LastQuery(function string) url.Values {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.queries[function]
-}
+func (s *Server) Calls(function string) int { return s.faults.Calls(function) }
 
 // AdminPass returns the adminPass a server was created with.
 func (s *Server) AdminPass(id string) string {
@@ -672,3 +660,5 @@ func joinJSON(key string, items [][]byte, next string) []byte {
 	buf.WriteByte('}')
 	return buf.Bytes()
 }
+
+var _ providertest.HTTPFake = (*Server)(nil)

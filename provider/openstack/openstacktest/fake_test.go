@@ -118,3 +118,47 @@ func TestFailNextCountsOnlyTheRequestsAFaultAppliesTo(t *testing.T) {
 		t.Errorf("Calls(auth) = %d, want 2", got)
 	}
 }
+
+func TestSharedFaults(t *testing.T) {
+	srv := openstacktest.NewServer(t, provider.Account{Domain: "a.example", UniqueIdentifier: "id-a"})
+	tok, _ := token(t, srv)
+	for _, tt := range []struct {
+		fault openstacktest.Fault
+		want  string
+	}{
+		{openstacktest.FaultWrongShape, `{}`},
+		{openstacktest.FaultNullList, `{"servers":null}`},
+		{openstacktest.FaultWrongType, `{"servers":{}}`},
+	} {
+		t.Run(tt.fault.String()+" answers the next listing page and nothing else", func(t *testing.T) {
+			srv.FailNext(tt.fault, 1)
+			if status, _, body := get(t, srv, tok, "", "/flavors/detail"); status != 200 || !strings.Contains(body, `"flavors"`) {
+				t.Errorf("flavors got HTTP %d %s", status, body)
+			}
+			if _, _, body := get(t, srv, tok, "", "/servers/detail"); body != tt.want {
+				t.Errorf("listing %s, want %s", body, tt.want)
+			}
+			if _, _, body := get(t, srv, tok, "", "/servers/detail"); !strings.Contains(body, `"id-a"`) {
+				t.Errorf("listing after the fault %s", body)
+			}
+		})
+	}
+	t.Run("the redirect faults point at the RedirectTo target and the request is recorded", func(t *testing.T) {
+		srv.RedirectTo("http://127.0.0.1:1/elsewhere")
+		srv.FailNext(openstacktest.FaultRedirect307, 1)
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/compute/"+openstacktest.Region+"/v2.1/servers/detail?limit=5", nil)
+		req.Header.Set("X-Auth-Token", tok)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 307 || resp.Header.Get("Location") != "http://127.0.0.1:1/elsewhere" {
+			t.Errorf("HTTP %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		reqs := srv.Requests(openstacktest.FuncListServers)
+		if last := reqs[len(reqs)-1]; last.Query.Get("limit") != "5" || last.Header.Get("X-Auth-Token") != tok {
+			t.Errorf("recorded %+v", last)
+		}
+	})
+}

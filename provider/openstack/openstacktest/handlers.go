@@ -1,7 +1,6 @@
 package openstacktest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -40,40 +39,18 @@ func (s *Server) routes() http.Handler {
 	return mux
 }
 
-// takeFault returns the fault for a request to function, consuming one
-// FailNext count.
-func (s *Server) takeFault(function string) Fault {
-	if s.failCount > 0 && s.failNext.appliesTo(function) {
-		if s.failSkip > 0 {
-			s.failSkip--
-		} else {
-			s.failCount--
-			return s.failNext
-		}
-	}
-	if s.fault.appliesTo(function) {
-		return s.fault
-	}
-	return FaultNone
-}
-
 // handle counts the call, applies faults, and for compute requests checks
 // the token and the microversion before calling h with s.mu held.
 func (s *Server) handle(function string, compute bool, h func(*request)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		// Reading the whole body first lets net/http notice a client that
-		// hangs up, which cancels r.Context() (FaultSlow relies on it).
-		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		if err != nil {
+		// Recording reads the whole body first, which lets net/http notice
+		// a client that hangs up and cancel r.Context() (FaultSlow relies
+		// on it).
+		s.faults.Record(function, r)
+		fault := s.faults.Take(function, appliesTo)
+		if s.faults.Redirect(w, fault) {
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-
-		s.mu.Lock()
-		s.calls[function]++
-		s.queries[function] = r.URL.Query()
-		fault := s.takeFault(function)
-		s.mu.Unlock()
 
 		switch fault {
 		case FaultUnauthorized:
@@ -441,6 +418,9 @@ func (s *Server) listServers(q *request) {
 	if q.fault == FaultMalformed && len(items) > 0 {
 		items[0] = malformed(items[0])
 	}
+	if wrongShape(q) {
+		return
+	}
 	writeBytes(q.w, http.StatusOK, joinJSON("servers", items, next))
 }
 
@@ -458,7 +438,28 @@ func (s *Server) listNames(q *request) {
 	for i, sv := range page {
 		items[i], _ = json.Marshal(map[string]any{"id": sv.id(), "name": sv.name(), "links": serverLinks(q.base, sv.id())})
 	}
+	if wrongShape(q) {
+		return
+	}
 	writeBytes(q.w, http.StatusOK, joinJSON("servers", items, next))
+}
+
+// wrongShape answers a server listing with the shape a listing-shape
+// fault stands for, and reports whether it did.
+func wrongShape(q *request) bool {
+	var body string
+	switch q.fault {
+	case FaultWrongShape:
+		body = `{}`
+	case FaultNullList:
+		body = `{"servers":null}`
+	case FaultWrongType:
+		body = `{"servers":{}}`
+	default:
+		return false
+	}
+	writeBytes(q.w, http.StatusOK, []byte(body))
+	return true
 }
 
 // lookup finds the server named by the path for the token's project (or

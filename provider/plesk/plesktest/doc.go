@@ -56,8 +56,12 @@
 //
 // # Faults
 //
-// [Server.SetFault] and [Server.FailNext] inject wrong credentials, HTTP
-// 500, 429 with Retry-After, a slow answer, a truncated body, an HTML page,
-// a malformed record, a packet-level error and per-result errors.
-// [Server.Calls] and [Server.LastRequest] show what a client sent.
+// The fake shares its fault vocabulary with every panel fake of this
+// module (package providertest; [Server] satisfies
+// providertest.HTTPFake): [Server.SetFault] holds a fault until
+// SetFault(FaultNone), [Server.FailNext] faults the next n requests and
+// [Server.FailAfter] the n after skip, each counting only the requests a
+// fault applies to; [Server.RedirectTo] sets where FaultRedirect302 and
+// FaultRedirect307 point; [Server.Calls] and [Server.Requests] tell what
+// the server received. [Fault] says how each fault looks in the XML-API.
 package plesktest

@@ -6,10 +6,12 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net"
 	"net/http"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,23 +43,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, _ := readAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	req, perr := parsePacket(body)
-
-	s.mu.Lock()
+	var functions []string
 	if req != nil {
 		for _, oc := range req.operators {
 			for _, c := range oc.calls {
-				s.calls[c.function()]++
-				s.last[c.function()] = body
+				functions = append(functions, c.function())
 			}
 		}
 	}
-	fault := s.fault
-	if s.nextN > 0 {
-		fault = s.nextFault
-		s.nextN--
+	s.faults.RecordCalls(r, functions...)
+	fault := s.faults.Take("", func(f Fault, _ string) bool {
+		return !f.IsWrongShape() || slices.Contains(functions, "webspace.get")
+	})
+	if s.faults.Redirect(w, fault) {
+		return
 	}
-	s.mu.Unlock()
 
 	ctx := r.Context()
 	if !sleep(ctx, s.latency) {
@@ -112,6 +114,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	if fault.IsWrongShape() {
+		writeXML(w, wrongShape(version, fault))
+		return
+	}
 	out, err := s.process(req, version, fault)
 	if err != nil {
 		var pe *parseError
@@ -858,4 +864,17 @@ func (st *state) servicePlanGet(b *bytes.Buffer, r *servicePlanGetReq) error {
 		results = append(results, servicePlanResult{statusXML: ok()})
 	}
 	return marshalAll(b, results)
+}
+
+// wrongShape is a webspace.get answer of the shape a listing fault stands
+// for.
+func wrongShape(version string, f Fault) []byte {
+	inner := ""
+	switch f {
+	case FaultNullList:
+		inner = "<webspace><get/></webspace>"
+	case FaultWrongType:
+		inner = "<webspace><get>all subscriptions</get></webspace>"
+	}
+	return []byte(xml.Header + `<packet version="` + version + `">` + inner + "</packet>")
 }

@@ -12,7 +12,9 @@ import (
 
 	"golang.org/x/net/idna"
 
+	"github.com/accountsync/accountsync/internal/panelfake"
 	"github.com/accountsync/accountsync/provider"
+	"github.com/accountsync/accountsync/provider/providertest"
 )
 
 // Default credentials and settings of the fake.
@@ -33,68 +35,53 @@ const (
 	Version = "1.6.9.1"
 )
 
-// Fault is a failure the fake injects; see [Server.SetFault].
-type Fault int
+// Fault is a failure the fake injects: one of the names every panel fake
+// of this module shares (package providertest), or one of Plesk's own
+// below. FaultSlow, FaultTruncated, FaultMalformed and FaultResultError
+// alter the real answer; the others replace it.
+//
+// FaultUnauthorized answers HTTP 200 with a packet-level error 1001, as
+// Plesk does for a wrong password; FaultServerError HTTP 500 with a plain
+// error page; FaultRateLimited HTTP 429 with Retry-After: 1; FaultSlow
+// waits Options.SlowDelay, or until the request's context ends, then
+// answers normally; FaultTruncated declares a Content-Length larger than
+// the body, sends half the answer and hangs up; FaultHTML answers HTTP 200
+// with an HTML login page instead of a packet; FaultMalformed answers
+// normally, except that the first subscription in a webspace get answer
+// has a cr_date that is not a date; FaultRedirect302 and FaultRedirect307
+// redirect to the [Server.RedirectTo] target.
+//
+// The listing faults apply to packets that carry webspace.get: under
+// FaultWrongShape the answer packet has no webspace element at all, under
+// FaultNullList an empty <webspace><get/></webspace> (no result, where
+// Plesk always sends at least one), and under FaultWrongType a get that
+// holds text instead of results.
+type Fault = providertest.Fault
 
-// The faults. FaultSlow, FaultTruncated, FaultMalformed and
-// FaultResultError alter the real answer; the others replace it.
+// The faults.
 const (
-	// FaultNone answers normally.
-	FaultNone Fault = iota
-	// FaultUnauthorized answers HTTP 200 with a packet-level error 1001,
-	// as Plesk does for a wrong password.
-	FaultUnauthorized
-	// FaultServerError answers HTTP 500 with a plain error page.
-	FaultServerError
-	// FaultRateLimited answers HTTP 429 with Retry-After: 1.
-	FaultRateLimited
-	// FaultSlow waits Options.SlowDelay, or until the request's context
-	// ends, then answers normally.
-	FaultSlow
-	// FaultTruncated declares a Content-Length larger than the body, sends
-	// half the answer and hangs up.
-	FaultTruncated
-	// FaultHTML answers HTTP 200 with an HTML login page instead of a
-	// packet.
-	FaultHTML
-	// FaultMalformed answers normally, except that the first subscription
-	// in a webspace get answer has a cr_date that is not a date.
-	FaultMalformed
+	FaultNone         = providertest.FaultNone
+	FaultUnauthorized = providertest.FaultUnauthorized
+	FaultServerError  = providertest.FaultServerError
+	FaultRateLimited  = providertest.FaultRateLimited
+	FaultSlow         = providertest.FaultSlow
+	FaultTruncated    = providertest.FaultTruncated
+	FaultHTML         = providertest.FaultHTML
+	FaultMalformed    = providertest.FaultMalformed
+	FaultRedirect302  = providertest.FaultRedirect302
+	FaultRedirect307  = providertest.FaultRedirect307
+	FaultWrongShape   = providertest.FaultWrongShape
+	FaultNullList     = providertest.FaultNullList
+	FaultWrongType    = providertest.FaultWrongType
+
 	// FaultPacketError answers HTTP 200 with a packet-level error that is
 	// not about credentials (1003, agent initialization failed).
-	FaultPacketError
+	FaultPacketError Fault = "plesk-packet-error"
 	// FaultResultError answers HTTP 200 with the operations' results plus,
 	// in every operation, an error result (1023, operation failed): a get
 	// then mixes ok and error results, as one packet may.
-	FaultResultError
+	FaultResultError Fault = "plesk-result-error"
 )
-
-// String returns the fault's name.
-func (f Fault) String() string {
-	switch f {
-	case FaultNone:
-		return "FaultNone"
-	case FaultUnauthorized:
-		return "FaultUnauthorized"
-	case FaultServerError:
-		return "FaultServerError"
-	case FaultRateLimited:
-		return "FaultRateLimited"
-	case FaultSlow:
-		return "FaultSlow"
-	case FaultTruncated:
-		return "FaultTruncated"
-	case FaultHTML:
-		return "FaultHTML"
-	case FaultMalformed:
-		return "FaultMalformed"
-	case FaultPacketError:
-		return "FaultPacketError"
-	case FaultResultError:
-		return "FaultResultError"
-	}
-	return "Fault(" + strconv.Itoa(int(f)) + ")"
-}
 
 // Options configure a fake made with [New].
 type Options struct {
@@ -148,13 +135,9 @@ type Server struct {
 	latency   time.Duration
 	now       func() time.Time
 
-	mu        sync.Mutex
-	st        *state
-	fault     Fault
-	nextFault Fault
-	nextN     int
-	calls     map[string]int
-	last      map[string][]byte
+	mu     sync.Mutex
+	st     *state
+	faults panelfake.Faults
 }
 
 // New starts a fake seeded from opts. The caller closes it.
@@ -164,8 +147,6 @@ func New(opts Options) *Server {
 		slowDelay: opts.SlowDelay,
 		latency:   opts.Latency,
 		now:       opts.Now,
-		calls:     map[string]int{},
-		last:      map[string][]byte{},
 	}
 	if s.creds.Username == "" {
 		s.creds.Username = Username
@@ -208,37 +189,34 @@ func NewServer(t testing.TB, accounts ...provider.Account) *Server {
 	return s
 }
 
-// SetFault makes every request get f until SetFault(FaultNone).
-func (s *Server) SetFault(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fault = f
-}
+// SetFault makes every request the fault applies to get f, until
+// SetFault(FaultNone).
+func (s *Server) SetFault(f Fault) { s.faults.SetFault(f) }
 
-// FailNext makes the next n requests get f, before any SetFault fault.
-func (s *Server) FailNext(f Fault, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.nextFault, s.nextN = f, n
-}
+// FailNext makes the next n requests the fault applies to get f, before
+// any SetFault fault.
+func (s *Server) FailNext(f Fault, n int) { s.faults.FailNext(f, n) }
+
+// FailAfter lets the next skip requests f applies to pass, then makes n
+// of them get f.
+func (s *Server) FailAfter(f Fault, skip, n int) { s.faults.FailAfter(f, skip, n) }
+
+// RedirectTo sets the Location FaultRedirect302 and FaultRedirect307
+// answer with.
+func (s *Server) RedirectTo(target string) { s.faults.RedirectTo(target) }
 
 // Calls returns how many requests carried the operation function, named
 // "operator.operation": "webspace.get", "webspace.add", "webspace.del",
 // "webspace.set", "customer.get", "customer.add", "reseller.get",
 // "service-plan.get". Requests that failed, by a fault or otherwise,
 // count.
-func (s *Server) Calls(function string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[function]
-}
+func (s *Server) Calls(function string) int { return s.faults.Calls(function) }
 
-// LastRequest returns the raw body of the last request that carried
-// function (see Calls), or nil.
-func (s *Server) LastRequest(function string) []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.last[function])
+// Requests returns the requests that carried the operation function (see
+// Calls; "" for all), oldest first; the fake keeps the last 1000. A
+// packet's Function names all its operations, joined by ",".
+func (s *Server) Requests(function string) []providertest.Request {
+	return s.faults.Requests(function)
 }
 
 // Password returns the system (FTP) user password of the subscription
@@ -389,3 +367,5 @@ func (st *state) seed(a provider.Account, now time.Time) error {
 	st.addWebspace(w, a.Extra["guid"])
 	return nil
 }
+
+var _ providertest.HTTPFake = (*Server)(nil)

@@ -361,11 +361,44 @@ func TestFaults(t *testing.T) {
 		}
 		assert.Equal(t, []string{"1001", "1001", "1003"}, codes)
 		assert.Equal(t, 3, srv.Calls("webspace.get"), "faulted requests count")
-		assert.Equal(t, listAll, string(srv.LastRequest("webspace.get")))
+		reqs := srv.Requests("webspace.get")
+		require.Len(t, reqs, 3)
+		assert.Equal(t, listAll, string(reqs[2].Body))
 	})
 	t.Run("faults have names", func(t *testing.T) {
-		assert.Equal(t, "FaultTruncated", plesktest.FaultTruncated.String())
-		assert.Equal(t, "Fault(99)", plesktest.Fault(99).String())
+		assert.Equal(t, "truncated", plesktest.FaultTruncated.String())
+		assert.Equal(t, "plesk-result-error", plesktest.FaultResultError.String())
+	})
+	for _, tt := range []struct {
+		fault plesktest.Fault
+		want  string
+	}{
+		{plesktest.FaultWrongShape, `<packet version="1.6.9.1"></packet>`},
+		{plesktest.FaultNullList, `<packet version="1.6.9.1"><webspace><get/></webspace></packet>`},
+		{plesktest.FaultWrongType, `<packet version="1.6.9.1"><webspace><get>all subscriptions</get></webspace></packet>`},
+	} {
+		t.Run(tt.fault.String()+" answers the next webspace listing and nothing else", func(t *testing.T) {
+			srv := plesktest.NewServer(t, seed()...)
+			srv.FailNext(tt.fault, 1)
+			plans := send(t, srv, `<packet><service-plan><get><filter/></get></service-plan></packet>`, nil)
+			assert.Contains(t, string(plans.body), "<status>ok</status>")
+			got := send(t, srv, listAll, nil)
+			assert.Equal(t, 200, got.code)
+			assert.True(t, strings.HasSuffix(string(got.body), tt.want), "%s", got.body)
+			again := send(t, srv, listAll, nil)
+			assert.Contains(t, string(again.body), "<status>ok</status>")
+		})
+	}
+	t.Run("the redirect faults point at the RedirectTo target", func(t *testing.T) {
+		srv := plesktest.NewServer(t, seed()...)
+		srv.RedirectTo("http://127.0.0.1:1/elsewhere")
+		srv.FailNext(plesktest.FaultRedirect302, 1)
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+plesktest.AgentPath, strings.NewReader(listAll))
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, 302, resp.StatusCode)
+		assert.Equal(t, "http://127.0.0.1:1/elsewhere", resp.Header.Get("Location"))
 	})
 }
 

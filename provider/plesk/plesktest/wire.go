@@ -19,7 +19,7 @@ type call struct {
 	req                 any // one of the *...Req types below, or nil when unsupported
 }
 
-// function names a call the way Calls and LastRequest take it.
+// function names a call the way Calls and Requests take it.
 func (c call) function() string { return c.operator + "." + c.operation }
 
 // request is a parsed <packet>: its operators, each with its operations,

@@ -41,9 +41,16 @@
 //
 // # Faults
 //
-// [Server.SetFault] and [Server.FailNext] inject the usual failures
-// ([Fault]); [Server.SetNodeDown] takes a node offline the way a cluster
-// shows it (its guests' status turns "unknown", calls to it answer 595);
+// The fake shares its fault vocabulary with every panel fake of this
+// module (package providertest; [Server] satisfies
+// providertest.HTTPFake): [Server.SetFault] holds a fault until
+// SetFault(FaultNone), [Server.FailNext] faults the next n requests and
+// [Server.FailAfter] the n after skip, each counting only the requests a
+// fault applies to; [Server.RedirectTo] sets where FaultRedirect302 and
+// FaultRedirect307 point; [Server.Calls] and [Server.Requests] tell what
+// the server received. [Fault] says how each fault looks in Proxmox VE's wire format.
+// [Server.SetNodeDown] takes a node offline the way a cluster shows it (its
+// guests' status turns "unknown", calls to it answer 595);
 // [Server.ExpireTickets] and [Server.FailNextTask] cover ticket expiry and
 // failed tasks.
 package proxmoxtest

@@ -12,7 +12,6 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,7 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accountsync/accountsync/internal/panelfake"
 	"github.com/accountsync/accountsync/provider"
+	"github.com/accountsync/accountsync/provider/providertest"
 )
 
 // Default credentials the fake accepts.
@@ -52,41 +53,53 @@ const (
 	FnTaskStatus  = "GET /nodes/{node}/tasks/{upid}/status"
 )
 
-// Fault is a failure the fake injects.
-type Fault int
+// Fault is a failure the fake injects: one of the names every panel fake
+// of this module shares (package providertest), or one of Proxmox VE's own
+// below. Unless noted, a fault answers every request it is set for.
+//
+// FaultUnauthorized answers "401 authentication failure", the login
+// included; FaultServerError a 500 with a pmxcfs lock error as its reason;
+// FaultRateLimited "429 Too Many Requests" with Retry-After: 1; FaultSlow
+// waits Options.SlowDelay, or until the request's context ends, before
+// answering normally; FaultTruncated declares a Content-Length larger than
+// the body it sends, then hangs up; FaultHTML answers an HTML error page
+// with status 200; FaultMalformed makes /cluster/resources send the first
+// guest with a VM ID that is not a number (other requests are not
+// affected, nor counted by FailNext); FaultRedirect302 and
+// FaultRedirect307 redirect to the [Server.RedirectTo] target.
+//
+// The listing faults apply to GET /cluster/resources only, after
+// authentication: FaultWrongShape answers {} (no "data"), FaultNullList
+// {"data":null} and FaultWrongType {"data":{}}.
+type Fault = providertest.Fault
 
-// Faults. Unless noted, a fault answers every request it is set for.
+// The faults.
 const (
-	FaultNone Fault = iota
-	// FaultUnauthorized answers "401 authentication failure", the login
-	// included.
-	FaultUnauthorized
-	// FaultForbidden answers "403 Permission check failed (/vms, VM.Audit)".
-	FaultForbidden
-	// FaultServerError answers a 500 with a pmxcfs lock error as its reason.
-	FaultServerError
-	// FaultRateLimited answers "429 Too Many Requests" with Retry-After: 1.
-	FaultRateLimited
-	// FaultSlow waits Options.SlowDelay, or until the request's context
-	// ends, before answering normally.
-	FaultSlow
-	// FaultTruncated declares a Content-Length larger than the body it
-	// sends, then hangs up.
-	FaultTruncated
-	// FaultHTML answers an HTML error page with status 200.
-	FaultHTML
-	// FaultMalformed makes /cluster/resources send the first guest with a
-	// VM ID that is not a number. Other requests are not affected (nor
-	// counted by FailNext).
-	FaultMalformed
+	FaultNone         = providertest.FaultNone
+	FaultUnauthorized = providertest.FaultUnauthorized
+	FaultServerError  = providertest.FaultServerError
+	FaultRateLimited  = providertest.FaultRateLimited
+	FaultSlow         = providertest.FaultSlow
+	FaultTruncated    = providertest.FaultTruncated
+	FaultHTML         = providertest.FaultHTML
+	FaultMalformed    = providertest.FaultMalformed
+	FaultRedirect302  = providertest.FaultRedirect302
+	FaultRedirect307  = providertest.FaultRedirect307
+	FaultWrongShape   = providertest.FaultWrongShape
+	FaultNullList     = providertest.FaultNullList
+	FaultWrongType    = providertest.FaultWrongType
+
+	// FaultForbidden answers "403 Permission check failed (/vms,
+	// VM.Audit)".
+	FaultForbidden Fault = "proxmox-forbidden"
 	// FaultExpiredTicket answers "401 permission denied - invalid PVE
 	// ticket", as Proxmox VE does for an expired ticket. The login is not
 	// affected.
-	FaultExpiredTicket
+	FaultExpiredTicket Fault = "proxmox-expired-ticket"
 	// FaultNodeDown answers "596 Broken pipe" to every request below
 	// /nodes/, as the contacted node does when it cannot reach the target
 	// node. Cluster-wide calls are not affected.
-	FaultNodeDown
+	FaultNodeDown Fault = "proxmox-node-down"
 )
 
 // Options configures a [Server]. Zero values mean the defaults.
@@ -171,12 +184,8 @@ type Server struct {
 	pools     map[string]string
 	tasks     map[string]*fakeTask
 	tickets   map[string]*issued
-	fault     Fault
-	nextFault Fault
-	nextN     int
+	faults    panelfake.Faults
 	taskFails []string
-	calls     map[string]int
-	received  map[string][]url.Values
 	pid       int
 }
 
@@ -219,16 +228,14 @@ func New(opts Options) *Server {
 		opts.Now = time.Now
 	}
 	s := &Server{
-		opts:     opts,
-		nodes:    slices.Clone(opts.Nodes),
-		down:     map[string]bool{},
-		guests:   map[int]*vm{},
-		pools:    map[string]string{},
-		tasks:    map[string]*fakeTask{},
-		tickets:  map[string]*issued{},
-		calls:    map[string]int{},
-		received: map[string][]url.Values{},
-		pid:      0x1a2b,
+		opts:    opts,
+		nodes:   slices.Clone(opts.Nodes),
+		down:    map[string]bool{},
+		guests:  map[int]*vm{},
+		pools:   map[string]string{},
+		tasks:   map[string]*fakeTask{},
+		tickets: map[string]*issued{},
+		pid:     0x1a2b,
 	}
 	s.seed()
 	s.routes()
@@ -262,19 +269,20 @@ func (s *Server) CertSHA256() string {
 	return hex.EncodeToString(sum[:])
 }
 
-// SetFault makes every request get f until SetFault(FaultNone).
-func (s *Server) SetFault(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fault = f
-}
+// SetFault makes every request the fault applies to get f, until
+// SetFault(FaultNone).
+func (s *Server) SetFault(f Fault) { s.faults.SetFault(f) }
 
 // FailNext makes the next n requests that f applies to get f.
-func (s *Server) FailNext(f Fault, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.nextFault, s.nextN = f, n
-}
+func (s *Server) FailNext(f Fault, n int) { s.faults.FailNext(f, n) }
+
+// FailAfter lets the next skip requests f applies to pass, then makes n
+// of them get f.
+func (s *Server) FailAfter(f Fault, skip, n int) { s.faults.FailAfter(f, skip, n) }
+
+// RedirectTo sets the Location FaultRedirect302 and FaultRedirect307
+// answer with.
+func (s *Server) RedirectTo(target string) { s.faults.RedirectTo(target) }
 
 // FailNextTask makes the next task end with exitstatus instead of "OK",
 // without its effect.
@@ -305,22 +313,12 @@ func (s *Server) ExpireTickets() {
 
 // Calls returns the number of requests for an API function (FnResources,
 // FnConfig, ...), faulted ones included.
-func (s *Server) Calls(function string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[function]
-}
+func (s *Server) Calls(function string) int { return s.faults.Calls(function) }
 
-// Received returns the parameters (query and form, decoded) of every
-// request for an API function, in order.
-func (s *Server) Received(function string) []url.Values {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]url.Values, 0, len(s.received[function]))
-	for _, v := range s.received[function] {
-		out = append(out, cloneValues(v))
-	}
-	return out
+// Requests returns the requests for an API function ("" for all), oldest
+// first; the fake keeps the last 1000.
+func (s *Server) Requests(function string) []providertest.Request {
+	return s.faults.Requests(function)
 }
 
 // Secrets returns every credential the fake knows or handed out: the
@@ -341,15 +339,15 @@ func (s *Server) Secrets() []string {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, pattern := s.mux.Handler(r)
 	fn := strings.Replace(pattern, "/api2/json", "", 1)
+	s.faults.Record(fn, r)
+	f := s.faults.Take(fn, func(f Fault, fn string) bool { return applies(f, fn, r) })
 	if err := r.ParseForm(); err != nil {
 		writeError(w, http.StatusBadRequest, "Parameter verification failed.", map[string]string{"body": "unable to parse form"})
 		return
 	}
-	s.mu.Lock()
-	s.calls[fn]++
-	s.received[fn] = append(s.received[fn], cloneValues(r.Form))
-	f := s.pickFault(fn, r)
-	s.mu.Unlock()
+	if s.faults.Redirect(w, f) {
+		return
+	}
 
 	switch f {
 	case FaultUnauthorized:
@@ -391,6 +389,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if body, ok := wrongShapes[f]; ok {
+		writeRaw(w, "200 OK", "application/json;charset=UTF-8", len(body), []byte(body))
+		return
+	}
 	if f == FaultMalformed {
 		r = r.WithContext(context.WithValue(r.Context(), malformedKey{}, true))
 	}
@@ -399,29 +401,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 type malformedKey struct{}
 
-// pickFault returns the fault for this request; s.mu is held.
-func (s *Server) pickFault(fn string, r *http.Request) Fault {
-	applies := func(f Fault) bool {
-		switch f {
-		case FaultNone:
-			return false
-		case FaultMalformed:
-			return fn == FnResources
-		case FaultNodeDown:
-			return strings.HasPrefix(r.URL.Path, "/api2/json/nodes/")
-		case FaultExpiredTicket:
-			return fn != FnTicket
-		}
-		return true
+// wrongShapes are the /cluster/resources answers of the listing faults.
+var wrongShapes = map[Fault]string{
+	FaultWrongShape: `{}`,
+	FaultNullList:   `{"data":null}`,
+	FaultWrongType:  `{"data":{}}`,
+}
+
+// applies reports whether f can affect request r for fn.
+func applies(f Fault, fn string, r *http.Request) bool {
+	switch {
+	case f == FaultNone:
+		return false
+	case f == FaultMalformed, f.IsWrongShape():
+		return fn == FnResources
+	case f == FaultNodeDown:
+		return strings.HasPrefix(r.URL.Path, "/api2/json/nodes/")
+	case f == FaultExpiredTicket:
+		return fn != FnTicket
 	}
-	if s.nextN > 0 && applies(s.nextFault) {
-		s.nextN--
-		return s.nextFault
-	}
-	if applies(s.fault) {
-		return s.fault
-	}
-	return FaultNone
+	return true
 }
 
 // authorize checks the API token or the ticket (and, on writes, the CSRF
@@ -561,10 +560,4 @@ func randomB64(n int) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-func cloneValues(v url.Values) url.Values {
-	out := make(url.Values, len(v))
-	for k, vs := range v {
-		out[k] = slices.Clone(vs)
-	}
-	return out
-}
+var _ providertest.HTTPFake = (*Server)(nil)

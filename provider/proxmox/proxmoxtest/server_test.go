@@ -98,3 +98,45 @@ func TestFakeSpeaksTheWireFormat(t *testing.T) {
 		}
 	})
 }
+
+func TestSharedFaults(t *testing.T) {
+	srv := proxmoxtest.NewServer(t, provider.Account{UniqueIdentifier: "105", Domain: "web105.example.com"})
+	for _, tt := range []struct {
+		fault proxmoxtest.Fault
+		want  string
+	}{
+		{proxmoxtest.FaultWrongShape, `{}`},
+		{proxmoxtest.FaultNullList, `{"data":null}`},
+		{proxmoxtest.FaultWrongType, `{"data":{}}`},
+	} {
+		t.Run(tt.fault.String()+" answers the next resources listing and nothing else", func(t *testing.T) {
+			srv.FailNext(tt.fault, 1)
+			if status, body := call(t, srv, http.MethodGet, "/nodes/pve1/qemu/105/config", nil); status != "200 OK" || !strings.Contains(body, `"name"`) {
+				t.Errorf("config got %q %s", status, body)
+			}
+			if status, body := call(t, srv, http.MethodGet, "/cluster/resources?type=vm", nil); status != "200 OK" || body != tt.want {
+				t.Errorf("listing got %q %s, want %s", status, body, tt.want)
+			}
+			if _, body := call(t, srv, http.MethodGet, "/cluster/resources?type=vm", nil); !strings.Contains(body, `"vmid":105`) {
+				t.Errorf("listing after the fault %s", body)
+			}
+		})
+	}
+	t.Run("the redirect faults point at the RedirectTo target and requests are recorded", func(t *testing.T) {
+		srv.RedirectTo("http://127.0.0.1:1/elsewhere")
+		srv.FailNext(proxmoxtest.FaultRedirect302, 1)
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api2/json/cluster/resources?type=vm", nil)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 302 || resp.Header.Get("Location") != "http://127.0.0.1:1/elsewhere" {
+			t.Errorf("HTTP %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		reqs := srv.Requests(proxmoxtest.FnResources)
+		if last := reqs[len(reqs)-1]; last.Query.Get("type") != "vm" || last.Method != "GET" {
+			t.Errorf("recorded %+v", last)
+		}
+	})
+}

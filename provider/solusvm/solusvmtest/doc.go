@@ -21,9 +21,17 @@
 //
 // State is kept across calls: a created server is listed, a suspended one
 // shows as suspended ("disabled" in SolusVM 1), a terminated one is gone.
-// [Server.SetFault] and [Server.FailNext] inject the failures real panels
-// and their proxies produce; [Server.Calls] and [Server.Last] let a test
-// see what the client sent.
+//
+// # Faults
+//
+// The fake shares its fault vocabulary with every panel fake of this
+// module (package providertest; [Server] satisfies
+// providertest.HTTPFake): [Server.SetFault] holds a fault until
+// SetFault(FaultNone), [Server.FailNext] faults the next n requests and
+// [Server.FailAfter] the n after skip, each counting only the requests a
+// fault applies to; [Server.RedirectTo] sets where FaultRedirect302 and
+// FaultRedirect307 point; [Server.Calls] and [Server.Requests] tell what
+// the server received. [Fault] says how each fault looks in each protocol.
 //
 // It is a normal package, not a _test file, so that examples and other
 // packages' tests can start it:

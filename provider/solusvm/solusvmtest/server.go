@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accountsync/accountsync/internal/panelfake"
 	"github.com/accountsync/accountsync/provider"
+	"github.com/accountsync/accountsync/provider/providertest"
 )
 
 // Default credentials the fake accepts.
@@ -28,41 +29,62 @@ const (
 	Token = "fake-solusvm2-token-b81d03e6"
 )
 
-// Fault is a failure the fake injects into its answers.
-type Fault int
+// Fault is a failure the fake injects into its answers: one of the names
+// every panel fake of this module shares (package providertest), or one of
+// SolusVM's own below. Each applies to SolusVM 1 and SolusVM 2 requests
+// alike unless it says otherwise.
+//
+// FaultUnauthorized: SolusVM 1 answers HTTP 200 with the bare line
+// "Invalid id or key"; SolusVM 2 answers 401 {"message":"Unauthenticated."}.
+// FaultServerError answers HTTP 500; FaultRateLimited HTTP 429 with
+// Retry-After: 1; FaultSlow waits Options.SlowDelay, or until the request's
+// context ends, then answers normally; FaultTruncated sends a
+// Content-Length larger than the body, half the body, then hangs up;
+// FaultHTML answers HTTP 200 with an HTML error page; FaultMalformed gives
+// one record of each listing a malformed field (a vserverid that is not a
+// number in SolusVM 1's node-virtualservers, a created_at that is not a
+// time in SolusVM 2's /servers); FaultRedirect302 and FaultRedirect307
+// redirect to the [Server.RedirectTo] target.
+//
+// The listing faults apply to SolusVM 1's node-virtualservers and SolusVM
+// 2's GET /servers only. FaultWrongShape: SolusVM 1 answers status success
+// with no virtualservers element; SolusVM 2 the page envelope (links and
+// meta) without "data". FaultNullList: SolusVM 1 "virtualservers":null in
+// JSON and the text "null" in the XML element; SolusVM 2 "data":null.
+// FaultWrongType: SolusVM 1 "virtualservers":"none" (the text "none" in
+// XML); SolusVM 2 "data":{}.
+type Fault = providertest.Fault
 
-// The faults. Each applies to SolusVM 1 and SolusVM 2 requests alike unless
-// it says otherwise.
+// The faults.
 const (
-	FaultNone Fault = iota
-	// FaultUnauthorized: SolusVM 1 answers HTTP 200 with the bare line
-	// "Invalid id or key"; SolusVM 2 answers 401 {"message":"Unauthenticated."}.
-	FaultUnauthorized
-	// FaultServerError answers HTTP 500.
-	FaultServerError
-	// FaultRateLimited answers HTTP 429 with Retry-After: 1.
-	FaultRateLimited
-	// FaultSlow waits Options.SlowDelay, or until the request's context
-	// ends, then answers normally.
-	FaultSlow
-	// FaultTruncated sends a Content-Length larger than the body, half the
-	// body, then hangs up.
-	FaultTruncated
-	// FaultHTML answers HTTP 200 with an HTML error page.
-	FaultHTML
-	// FaultMalformed gives one record of each listing a malformed field:
-	// a vserverid that is not a number in SolusVM 1's node-virtualservers,
-	// a created_at that is not a time in SolusVM 2's /servers.
-	FaultMalformed
+	FaultNone         = providertest.FaultNone
+	FaultUnauthorized = providertest.FaultUnauthorized
+	FaultServerError  = providertest.FaultServerError
+	FaultRateLimited  = providertest.FaultRateLimited
+	FaultSlow         = providertest.FaultSlow
+	FaultTruncated    = providertest.FaultTruncated
+	FaultHTML         = providertest.FaultHTML
+	FaultMalformed    = providertest.FaultMalformed
+	FaultRedirect302  = providertest.FaultRedirect302
+	FaultRedirect307  = providertest.FaultRedirect307
+	FaultWrongShape   = providertest.FaultWrongShape
+	FaultNullList     = providertest.FaultNullList
+	FaultWrongType    = providertest.FaultWrongType
+
 	// FaultNodeDown makes SolusVM 1's node-virtualservers for the last node
 	// fail (status error, "Unable to connect to node"). No effect on
 	// SolusVM 2, whose server list comes from the panel's database.
-	FaultNodeDown
+	FaultNodeDown Fault = "solusvm-node-down"
 	// FaultPageLoop makes SolusVM 2's list endpoints answer page 1, with
 	// meta.current_page 1 and a last_page of at least 2, whatever page was
 	// asked for. No effect on SolusVM 1, which has no pages.
-	FaultPageLoop
+	FaultPageLoop Fault = "solusvm-page-loop"
 )
+
+// applies reports whether f can affect a request for function.
+func applies(f Fault, function string) bool {
+	return !f.IsWrongShape() || function == "node-virtualservers" || function == "GET /servers"
+}
 
 // Options configures the fake. Zero values mean the documented defaults.
 type Options struct {
@@ -115,19 +137,7 @@ type Server struct {
 	nextClient int64
 	nextIP     int
 	nextTask   int64
-	fault      Fault
-	failNext   []Fault
-	calls      map[string]int
-	last       map[string]Received
-}
-
-// Received is a request as the fake saw it, for assertions on encoding.
-type Received struct {
-	Method string
-	Form   url.Values // SolusVM 1 parameters, query and body merged
-	Query  url.Values
-	Header http.Header
-	Body   []byte
+	faults     panelfake.Faults
 }
 
 type node struct {
@@ -199,8 +209,6 @@ func New(opts Options) *Server {
 		nextServer: 1,
 		nextClient: 1,
 		nextTask:   1,
-		calls:      map[string]int{},
-		last:       map[string]Received{},
 	}
 	s.seed()
 	s.mux = http.NewServeMux()
@@ -433,40 +441,32 @@ func (s *Server) account(v *vserver) provider.Account {
 	return a
 }
 
-// SetFault makes every request get f until SetFault(FaultNone).
-func (s *Server) SetFault(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fault = f
-	s.failNext = nil
-}
+// SetFault makes every request the fault applies to get f, until
+// SetFault(FaultNone).
+func (s *Server) SetFault(f Fault) { s.faults.SetFault(f) }
 
-// FailNext makes the next n requests get f; then SetFault's fault applies
-// again.
-func (s *Server) FailNext(f Fault, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.failNext = append(s.failNext, f)
-	}
-}
+// FailNext makes the next n requests the fault applies to get f; then
+// SetFault's fault applies again.
+func (s *Server) FailNext(f Fault, n int) { s.faults.FailNext(f, n) }
+
+// FailAfter lets the next skip requests f applies to pass, then makes n
+// of them get f.
+func (s *Server) FailAfter(f Fault, skip, n int) { s.faults.FailAfter(f, skip, n) }
+
+// RedirectTo sets the Location FaultRedirect302 and FaultRedirect307
+// answer with.
+func (s *Server) RedirectTo(target string) { s.faults.RedirectTo(target) }
 
 // Calls returns how many requests the fake received for a function: a
 // SolusVM 1 action ("node-virtualservers") or a SolusVM 2 route
 // ("GET /servers", "POST /servers/{id}/suspend").
-func (s *Server) Calls(function string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[function]
-}
+func (s *Server) Calls(function string) int { return s.faults.Calls(function) }
 
-// Last returns the last request the fake received for a function (named as
-// for Calls), and whether there was one.
-func (s *Server) Last(function string) (Received, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.last[function]
-	return r, ok
+// Requests returns the requests for a function (named as for Calls; ""
+// for all), oldest first; the fake keeps the last 1000. A SolusVM 1
+// request's parameters are in Form (the POST body) or Query.
+func (s *Server) Requests(function string) []providertest.Request {
+	return s.faults.Requests(function)
 }
 
 // serveHTTP counts the call, applies any fault and dispatches to the
@@ -476,10 +476,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	v1 := r.URL.Path == "/api/admin/command.php"
 	var fn string
-	var form url.Values
 	if v1 {
 		_ = r.ParseForm()
-		form = r.Form
 		fn = r.Form.Get("action")
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	} else {
@@ -489,15 +487,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			fn = r.Method + " " + r.URL.Path
 		}
 	}
-	s.mu.Lock()
-	s.calls[fn]++
-	s.last[fn] = Received{Method: r.Method, Form: form, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body}
-	f := s.fault
-	if len(s.failNext) > 0 {
-		f = s.failNext[0]
-		s.failNext = s.failNext[1:]
+	s.faults.Record(fn, r)
+	f := s.faults.Take(fn, applies)
+	if s.faults.Redirect(w, f) {
+		return
 	}
-	s.mu.Unlock()
 
 	switch f {
 	case FaultUnauthorized:
@@ -573,3 +567,5 @@ func writeText(w http.ResponseWriter, code int, ctype, body string) {
 	w.WriteHeader(code)
 	_, _ = io.WriteString(w, body)
 }
+
+var _ providertest.HTTPFake = (*Server)(nil)

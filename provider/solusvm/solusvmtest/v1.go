@@ -22,6 +22,9 @@ type v1Answer struct {
 	items    [][]kv
 	rooted   bool // a rooted XML document with a declaration and no status
 	bareText string
+	// listJSON and listXML, when set, replace the list's items: a raw
+	// JSON value and XML text, for the listing-shape faults.
+	listJSON, listXML string
 }
 
 func success(msg string, fields ...kv) v1Answer {
@@ -58,7 +61,14 @@ func (a v1Answer) write(w http.ResponseWriter, asJSON bool) {
 				b.WriteByte(',')
 			}
 			writeJSONString(&b, a.list)
-			b.WriteString(":[")
+			b.WriteByte(':')
+		}
+		switch {
+		case a.list == "":
+		case a.listJSON != "":
+			b.WriteString(a.listJSON)
+		default:
+			b.WriteByte('[')
 			for i, it := range a.items {
 				if i > 0 {
 					b.WriteByte(',')
@@ -84,7 +94,11 @@ func (a v1Answer) write(w http.ResponseWriter, asJSON bool) {
 			writeXMLElem(&b, f)
 			b.WriteByte('\n')
 		}
-		if a.list != "" {
+		switch {
+		case a.list == "":
+		case a.listXML != "":
+			b.WriteString("<" + a.list + ">" + a.listXML + "</" + a.list + ">\n")
+		default:
 			b.WriteString("<" + a.list + ">\n")
 			for _, it := range a.items {
 				b.WriteString("  <" + a.item + ">")
@@ -303,6 +317,14 @@ func (s *Server) v1NodeServers(nodeID string, f Fault) v1Answer {
 			{"clientid", strconv.FormatInt(v.clientID, 10)}, {"ipaddress", main}, {"hostname", v.hostname},
 			{"template", v.template}, {"hdd", "10737418240"}, {"memory", "1073741824"}, {"swap-burst", "0"},
 			{"type", strings.ReplaceAll(n.vtype, " ", "")}, {"mac", "52:54:00:00:" + strconv.Itoa(int(v.id%90)+10) + ":01"}})
+	}
+	switch f {
+	case FaultWrongShape:
+		a = success("")
+	case FaultNullList:
+		a.listJSON, a.listXML = "null", "null"
+	case FaultWrongType:
+		a.listJSON, a.listXML = `"none"`, "none"
 	}
 	return a
 }

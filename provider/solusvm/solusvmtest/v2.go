@@ -72,7 +72,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, path string, n int
 	if p < last {
 		next = path + "?page=" + strconv.Itoa(p+1)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	env := map[string]any{
 		"data": items,
 		"links": map[string]any{
 			"first": path + "?page=1", "last": path + "?page=" + strconv.Itoa(last), "prev": nil, "next": next,
@@ -81,7 +81,16 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, path string, n int
 			"current_page": p, "from": from + 1, "last_page": last, "path": path,
 			"per_page": size, "to": to, "total": n,
 		},
-	})
+	}
+	switch f {
+	case FaultWrongShape:
+		delete(env, "data")
+	case FaultNullList:
+		env["data"] = nil
+	case FaultWrongType:
+		env["data"] = map[string]any{}
+	}
+	writeJSON(w, http.StatusOK, env)
 }
 
 // v2Server renders a server as the SolusVM 2 API does; s.mu is held.
