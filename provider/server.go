@@ -95,8 +95,15 @@ func (s Server) Host() string {
 
 // BaseURL returns the panel's base URL, "scheme://host:port", the way
 // WHMCS builds it: https when Secure, and Port or else the default port for
-// that scheme. A Hostname given as a URL ("https://panel.example.com:8443")
-// is taken as it is.
+// that scheme.
+//
+// A Hostname given as a URL ("https://panel.example.com:8443/path") is
+// taken as it is, provided its scheme agrees with Secure: "https://" needs
+// Secure set and "http://" needs it unset. A scheme that contradicts
+// Secure is an error rather than a guess, because guessing "http" would
+// send the credentials in plain text to a server the caller marked
+// secure, and guessing "https" would hide a configuration mistake; any
+// other scheme is an error too.
 func (s Server) BaseURL(securePort, plainPort int) (string, error) {
 	host := s.Host()
 	if host == "" {
@@ -107,6 +114,17 @@ func (s Server) BaseURL(securePort, plainPort int) (string, error) {
 		if err != nil || u.Host == "" {
 			return "", fmt.Errorf("provider: server %q: invalid hostname %q", s.Name, host)
 		}
+		want := "http"
+		if s.Secure {
+			want = "https"
+		}
+		switch scheme := strings.ToLower(u.Scheme); {
+		case scheme != "http" && scheme != "https":
+			return "", fmt.Errorf("provider: server %q: hostname %q: scheme %q is neither http nor https", s.Name, u.Redacted(), u.Scheme)
+		case scheme != want:
+			return "", fmt.Errorf("provider: server %q: hostname %q says %s but Secure is %t: make them agree (Secure selects https)", s.Name, u.Redacted(), scheme, s.Secure)
+		}
+		u.Scheme = want
 		return strings.TrimRight(u.String(), "/"), nil
 	}
 	scheme, port := "http", plainPort

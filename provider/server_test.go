@@ -28,6 +28,12 @@ func TestServerBaseURL(t *testing.T) {
 		{name: "an IPv6 address is bracketed", srv: provider.Server{IP: "2001:db8::4", Secure: true}, want: "https://[2001:db8::4]:2087"},
 		{name: "a port in the hostname field wins", srv: provider.Server{Hostname: "127.0.0.1:39001", Secure: true}, want: "https://127.0.0.1:39001"},
 		{name: "a hostname given as a URL is taken as it is", srv: provider.Server{Hostname: "http://127.0.0.1:8080/"}, want: "http://127.0.0.1:8080"},
+		{name: "an https URL with Secure set is taken as it is, path included", srv: provider.Server{Hostname: "https://cloud.example.com/identity/v3", Secure: true}, want: "https://cloud.example.com/identity/v3"},
+		{name: "a scheme in capitals is read as the same scheme", srv: provider.Server{Hostname: "HTTPS://panel.example.com:8443", Secure: true}, want: "https://panel.example.com:8443"},
+		{name: "an http URL with Secure set is an error, not a silent downgrade", srv: provider.Server{Hostname: "http://panel.example.com:2087", Secure: true}, wantErr: true},
+		{name: "an https URL without Secure is an error, not a guess", srv: provider.Server{Hostname: "https://panel.example.com:2087"}, wantErr: true},
+		{name: "an http URL in the IP field with Secure set is an error", srv: provider.Server{IP: "http://192.0.2.4:2087", Secure: true}, wantErr: true},
+		{name: "a scheme other than http and https is an error", srv: provider.Server{Hostname: "ftp://panel.example.com", Secure: true}, wantErr: true},
 		{name: "a server with no address is an error", srv: provider.Server{Name: "web1"}, wantErr: true},
 	}
 	for _, tt := range tests {
@@ -35,6 +41,9 @@ func TestServerBaseURL(t *testing.T) {
 			got, err := tt.srv.BaseURL(2087, 2086)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("error = %v, wantErr %t", err, tt.wantErr)
+			}
+			if err != nil && !strings.HasPrefix(err.Error(), "provider: server ") {
+				t.Errorf("error %q lacks the package and server prefix", err)
 			}
 			if got != tt.want {
 				t.Errorf("BaseURL = %q, want %q", got, tt.want)

@@ -62,9 +62,11 @@ type Config struct {
 	Timeout time.Duration
 	// CertSHA256 pins the server's leaf certificate by the hex SHA-256 of
 	// its DER bytes (colons and case ignored). When set, that certificate is
-	// accepted, self-signed or not, and no other.
+	// accepted, self-signed or not, and no other. With an http:// BaseURL
+	// it is an error, not ignored.
 	CertSHA256 string
-	// InsecureSkipVerify disables certificate verification entirely.
+	// InsecureSkipVerify disables certificate verification entirely. With
+	// an http:// BaseURL it is an error, as it means TLS was intended.
 	InsecureSkipVerify bool
 	// MaxRetries is the number of retries after the first attempt (default
 	// DefaultMaxRetries); negative means none.
@@ -130,6 +132,15 @@ func New(cfg Config) (*Client, error) {
 	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
 	if err != nil || base.Host == "" || (base.Scheme != "http" && base.Scheme != "https") {
 		return nil, fmt.Errorf("%s: invalid base URL %q: want http(s)://host[:port]", cfg.Type, cfg.BaseURL)
+	}
+	if base.Scheme == "http" && (cfg.CertSHA256 != "" || cfg.InsecureSkipVerify) {
+		// The TLS settings would be silently ignored and the credentials
+		// sent in plain text: the caller meant https.
+		field := "CertSHA256"
+		if cfg.CertSHA256 == "" {
+			field = "InsecureSkipVerify"
+		}
+		return nil, fmt.Errorf("%s: %s is set but the base URL %q is plain http, where no certificate is checked: use https://", cfg.Type, field, base.Redacted())
 	}
 	log := cfg.Logger
 	if log == nil {

@@ -363,6 +363,42 @@ func TestTLS(t *testing.T) {
 	})
 }
 
+func TestTLSSettingsNeedHTTPS(t *testing.T) {
+	var hits atomic.Int32
+	plain := httptest.NewServer(statusSequence(&hits))
+	defer plain.Close()
+	pin := strings.Repeat("ab", 32)
+	tests := []struct {
+		name    string
+		cfg     httpx.Config
+		wantErr string // "" for success
+	}{
+		{name: "a pin with a plain http base URL is refused", cfg: httpx.Config{BaseURL: plain.URL, CertSHA256: pin}, wantErr: "CertSHA256 is set but the base URL"},
+		{name: "skipping verification with a plain http base URL is refused", cfg: httpx.Config{BaseURL: plain.URL, InsecureSkipVerify: true}, wantErr: "InsecureSkipVerify is set but the base URL"},
+		{name: "the refusal names the URL without its password", cfg: httpx.Config{BaseURL: "http://u:Pa55word@panel.example:2086", CertSHA256: pin}, wantErr: "http://u:xxxxx@panel.example:2086"},
+		{name: "a pin with an https base URL is accepted", cfg: httpx.Config{BaseURL: "https://panel.example:2087", CertSHA256: pin}},
+		{name: "plain http without TLS settings is accepted", cfg: httpx.Config{BaseURL: plain.URL}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.cfg.Type = "testpanel"
+			c, err := httpx.New(tt.cfg)
+			if tt.wantErr == "" {
+				if err != nil || c == nil {
+					t.Fatalf("New = %v, %v", c, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "Pa55word") {
+				t.Fatalf("New error = %v, want one with %q and no password", err, tt.wantErr)
+			}
+		})
+	}
+	if hits.Load() != 0 {
+		t.Errorf("the plain http server received %d requests", hits.Load())
+	}
+}
+
 func TestNoSecretLeaks(t *testing.T) {
 	const (
 		password = "Sup3r$ecret&pw"

@@ -253,6 +253,12 @@ func (c *Client) computeClient(endpoint string) (*httpx.Client, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("the catalog's compute endpoint %q is not a URL", endpoint)
 	}
+	// The catalog may name another host than Keystone's (it usually does),
+	// and the token goes there; but not over plain http when Keystone is
+	// reached over https: TLS is never given up silently.
+	if strings.EqualFold(u.Scheme, "http") && strings.HasPrefix(strings.ToLower(c.cfg.BaseURL), "https:") {
+		return nil, fmt.Errorf("the catalog's compute endpoint %q is plain http while Keystone is reached over https: the token would travel unencrypted (choose another Config.Interface or fix the catalog)", u.Redacted())
+	}
 	return httpx.New(c.httpConfig(endpoint))
 }
 
