@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,8 +31,22 @@ const (
 	DefaultRetryWaitMin  = 300 * time.Millisecond
 	DefaultRetryWaitMax  = 3 * time.Second
 	DefaultMaxRetryAfter = 30 * time.Second // a longer Retry-After ends the call as rate limited
-	DefaultMaxBodyBytes  = 256 << 20        // 256 MiB: 10,000 accounts of JSON fit many times over
-	excerptBytes         = 300
+	// DefaultMaxBodyBytes caps the answer of a call that names no cap of
+	// its own: one account, a login, a task. 4 MiB is a hundred times
+	// what such answers hold, and what a Keystone catalog of a big cloud
+	// needs.
+	DefaultMaxBodyBytes = 4 << 20
+	// ListingMaxBodyBytes is the cap panels give a listing (a page, or a
+	// whole listing in one answer): 64 MiB holds 10,000 accounts of the
+	// most verbose panel answer several times over.
+	ListingMaxBodyBytes = 64 << 20
+	// ErrorBodyBytes is the most kept of an answer whose status is not
+	// 2xx; the rest is discarded unread, since such a body serves only the
+	// error message.
+	ErrorBodyBytes = 64 << 10
+	excerptBytes   = 300
+	// prefixBytes is how much of a streamed answer Response.Body keeps.
+	prefixBytes = 512
 )
 
 // Config configures a [Client]. Zero values mean the documented defaults.
@@ -77,7 +92,9 @@ type Config struct {
 	// (default DefaultMaxRetryAfter); a longer one ends the call with an
 	// error matching provider.ErrRateLimited.
 	MaxRetryAfter time.Duration
-	// MaxBodyBytes caps a response body (default DefaultMaxBodyBytes).
+	// MaxBodyBytes caps the body of an answer to a request that sets no
+	// Request.MaxBodyBytes (default DefaultMaxBodyBytes). A 2xx answer over
+	// the cap is an error; a longer error answer is cut at ErrorBodyBytes.
 	MaxBodyBytes int64
 	// Secrets are values (passwords, tokens, hashes) removed from every log
 	// line and error.
@@ -114,6 +131,21 @@ type Request struct {
 	// transport errors, 429 and 5xx. A mutation is retried only when the
 	// server provably did not process it.
 	Idempotent bool
+	// MaxBodyBytes caps the answer's body for this call (default: the
+	// client's Config.MaxBodyBytes). Listings set ListingMaxBodyBytes;
+	// calls about one account keep the small default, so that a hostile
+	// answer costs little memory, however many such calls run at once. A
+	// declared Content-Length over the cap fails before anything is read.
+	MaxBodyBytes int64
+	// Decode, when set, reads a 2xx answer as it arrives instead of
+	// collecting it first, within the cap: Do passes it the body and
+	// keeps only the first bytes in Response.Body (for LooksLikeHTML and
+	// error excerpts). A failure to read the body (cut short, over the
+	// cap) is Do's error, retried like any transport failure when the
+	// call is a read; an error of Decode's own (the body is not what it
+	// expects) is left in Response.DecodeErr for the panel to word.
+	// [DecodeJSON] is the usual Decode.
+	Decode func(body io.Reader) error
 }
 
 // Response is a whole response. Body has been read and closed.
@@ -121,7 +153,12 @@ type Response struct {
 	StatusCode int
 	Status     string // the status line's text, as "596 Connection timed out"
 	Header     http.Header
-	Body       []byte
+	// Body is the whole body; when Request.Decode read it, only its first
+	// 512 bytes; for a status other than 2xx, at most ErrorBodyBytes.
+	Body []byte
+	// DecodeErr is the error Request.Decode returned for a body that
+	// arrived whole but did not decode; nil otherwise.
+	DecodeErr error
 }
 
 // New returns a Client for one server.
@@ -245,12 +282,25 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 
 	// The body is read inside the retry loop, so that a read cut short is
 	// retried like any other transport failure.
+	limit := req.MaxBodyBytes
+	if limit <= 0 {
+		limit = c.maxBody
+	}
 	var (
-		got     []byte
-		gotResp *http.Response
+		got       []byte
+		gotResp   *http.Response
+		decodeErr error
 	)
 	rr.SetResponseHandler(func(resp *http.Response) error {
-		b, err := c.readBody(resp)
+		if req.Decode != nil && resp.StatusCode/100 == 2 {
+			prefix, derr, err := c.streamBody(resp, limit, req.Decode)
+			if err != nil {
+				return err
+			}
+			got, gotResp, decodeErr = prefix, resp, derr
+			return nil
+		}
+		b, err := c.readBody(resp, limit)
 		if err != nil {
 			return err
 		}
@@ -267,13 +317,13 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	}
 	if resp != gotResp {
 		// Retries ran out (or stopped) on a response the handler never saw.
-		b, rerr := c.readBody(resp)
+		b, rerr := c.readBody(resp, limit)
 		if rerr != nil {
 			return nil, c.transportError(req.Op, rerr)
 		}
 		got = b
 	}
-	out := &Response{StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header, Body: got}
+	out := &Response{StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header, Body: got, DecodeErr: decodeErr}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		if d, ok := retryAfter(resp.Header); ok && d > c.maxRA {
 			return nil, &provider.APIError{Type: c.typ, Op: req.Op, StatusCode: resp.StatusCode,
@@ -283,24 +333,137 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	return out, nil
 }
 
-// readBody reads and closes the body, within the size cap.
-func (c *Client) readBody(resp *http.Response) ([]byte, error) {
+// readBody reads and closes the body within limit: over it, a 2xx answer
+// is an error and any other is cut at ErrorBodyBytes.
+func (c *Client) readBody(resp *http.Response, limit int64) ([]byte, error) {
 	defer resp.Body.Close()
-	// Sizing the buffer from Content-Length spares a big listing the
-	// repeated growth of io.ReadAll; the cap still bounds what is read.
-	var buf bytes.Buffer
-	if n := resp.ContentLength; n > 0 && n <= c.maxBody {
-		buf.Grow(int(n) + 1)
+	errorAnswer := resp.StatusCode/100 != 2
+	if errorAnswer {
+		limit = min(limit, ErrorBodyBytes)
+	} else if n := resp.ContentLength; n > limit {
+		return nil, &bodyTooLargeError{limit: limit}
 	}
-	_, err := buf.ReadFrom(io.LimitReader(resp.Body, c.maxBody+1))
-	b := buf.Bytes()
+	b, err := readCapped(resp.Body, limit, resp.ContentLength)
 	if err != nil {
 		return nil, fmt.Errorf("read response body: %w", err)
 	}
-	if int64(len(b)) > c.maxBody {
-		return nil, &bodyTooLargeError{limit: c.maxBody}
+	if int64(len(b)) == limit {
+		// One byte more tells a body that ends at the cap from a longer
+		// one, without growing the buffer past the cap.
+		var one [1]byte
+		if n, _ := io.ReadFull(resp.Body, one[:]); n > 0 {
+			if errorAnswer {
+				return b, nil
+			}
+			return nil, &bodyTooLargeError{limit: limit}
+		}
 	}
 	return b, nil
+}
+
+// readCapped reads r to its end or to limit bytes, whichever comes first.
+// The buffer starts at the declared length (or 64 KiB) and doubles, never
+// past limit: bytes.Buffer and io.ReadAll would grow it beyond the cap
+// before noticing the end.
+func readCapped(r io.Reader, limit, declared int64) ([]byte, error) {
+	size := int64(64 << 10)
+	if declared > 0 {
+		// One byte of room lets the read that finds the end find it
+		// without growing the buffer.
+		size = declared + 1
+	}
+	buf := make([]byte, 0, min(size, limit))
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) >= limit {
+				return buf, nil
+			}
+			grown := make([]byte, len(buf), min(max(2*int64(cap(buf)), 64<<10), limit))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return nil, err
+		}
+	}
+}
+
+// streamBody hands a 2xx body to decode as it arrives, within limit, and
+// returns its first bytes. err is a failure to read the body (cut short,
+// over the cap); decodeErr is decode's own complaint about a body that
+// arrived whole.
+func (c *Client) streamBody(resp *http.Response, limit int64, decode func(io.Reader) error) (prefix []byte, decodeErr, err error) {
+	defer resp.Body.Close()
+	if resp.ContentLength > limit {
+		return nil, nil, &bodyTooLargeError{limit: limit}
+	}
+	r := &capReader{r: resp.Body, left: limit, limit: limit}
+	derr := decode(r)
+	if r.err != nil {
+		return nil, nil, r.err
+	}
+	return r.prefix, derr, nil
+}
+
+// capReader reads at most left bytes, keeps the first ones, and records
+// why reading stopped, so that a read failure is told from a decode
+// failure.
+type capReader struct {
+	r      io.Reader
+	left   int64
+	limit  int64
+	prefix []byte
+	err    error // a read failure or the cap; not io.EOF
+}
+
+func (r *capReader) Read(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	if r.left <= 0 {
+		// One byte more than the cap tells a body that ends exactly at
+		// the cap from a longer one.
+		var one [1]byte
+		if n, _ := r.r.Read(one[:]); n > 0 {
+			r.err = &bodyTooLargeError{limit: r.limit}
+			return 0, r.err
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > r.left {
+		p = p[:r.left]
+	}
+	n, err := r.r.Read(p)
+	r.left -= int64(n)
+	if keep := min(n, prefixBytes-len(r.prefix)); keep > 0 {
+		r.prefix = append(r.prefix, p[:keep]...)
+	}
+	if err != nil && err != io.EOF {
+		r.err = fmt.Errorf("read response body: %w", err)
+		return n, r.err
+	}
+	return n, err
+}
+
+// DecodeJSON returns a [Request.Decode] that decodes one JSON value into
+// v as the body streams in, and, like json.Unmarshal, accepts nothing
+// after it but white space.
+func DecodeJSON(v any) func(io.Reader) error {
+	return func(r io.Reader) error {
+		dec := json.NewDecoder(r)
+		if err := dec.Decode(v); err != nil {
+			return err
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return errors.New("invalid character after top-level value")
+		}
+		return nil
+	}
 }
 
 type bodyTooLargeError struct{ limit int64 }

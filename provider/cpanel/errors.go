@@ -58,6 +58,11 @@ func (c *Client) call(ctx context.Context, r request) (*envelope, error) {
 		Path:   "/json-api/" + r.function,
 		Header: http.Header{"Authorization": {c.auth}, "Accept": {"application/json"}},
 	}
+	if r.function == "listaccts" || r.function == "listpkgs" {
+		// A listing is big by nature; anything else answers about one
+		// account and keeps httpx's small default cap.
+		hr.MaxBodyBytes = httpx.ListingMaxBodyBytes
+	}
 	if r.write {
 		hr.Method = http.MethodPost
 		hr.Body = []byte(r.params.Encode())

@@ -317,6 +317,13 @@ func (c *Client) call(ctx context.Context, op, cmd string, params url.Values, wr
 		Header:     http.Header{"Authorization": {c.auth}},
 		Idempotent: !write,
 	}
+	switch cmd {
+	case cmdShowAllUsers, cmdShowUsers, cmdShowResellers, cmdPackagesUser:
+		// Listings are big by nature; a user's config, or a write, keeps
+		// httpx's small default cap, so that the concurrent per-user reads
+		// of a listing stay cheap against a hostile answer.
+		req.MaxBodyBytes = httpx.ListingMaxBodyBytes
+	}
 	query := url.Values{}
 	if c.json {
 		query.Set("json", "yes")

@@ -301,7 +301,7 @@ func nextLink(links []link) string {
 func (c *Client) paginate(ctx context.Context, op, path string, q url.Values, visit func(resp *httpx.Response, token string) (string, error)) error {
 	seen := map[string]bool{}
 	for {
-		resp, token, err := c.call(ctx, httpx.Request{Op: op, Path: path, Query: q, Idempotent: true})
+		resp, token, err := c.call(ctx, httpx.Request{Op: op, Path: path, Query: q, Idempotent: true, MaxBodyBytes: httpx.ListingMaxBodyBytes})
 		if err != nil {
 			return err
 		}

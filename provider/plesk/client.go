@@ -220,6 +220,10 @@ func (c *Client) call(ctx context.Context, op string, idempotent bool, pkt *requ
 		Header:     c.header,
 		Body:       body,
 		Idempotent: idempotent,
+		// Every read of this client is a get of a list (subscriptions,
+		// customers, plans), possibly of all of them; a write answers
+		// about one subscription and keeps httpx's small default cap.
+		MaxBodyBytes: listingCap(idempotent),
 	})
 	if err != nil {
 		return nil, nil, err
@@ -229,6 +233,15 @@ func (c *Client) call(ctx context.Context, op string, idempotent bool, pkt *requ
 		return nil, resp, scrub(err, secret)
 	}
 	return out, resp, nil
+}
+
+// listingCap is the body cap of a read (a get, which lists), or 0 for
+// httpx's default.
+func listingCap(read bool) int64 {
+	if read {
+		return httpx.ListingMaxBodyBytes
+	}
+	return 0
 }
 
 // Interface guards.

@@ -45,6 +45,12 @@ func (c *Client) send(ctx context.Context, cl call) (*httpx.Response, error) {
 			Idempotent: cl.idempotent,
 			Header:     http.Header{"Accept": {"application/json"}},
 		}
+		if cl.path == "/cluster/resources" || cl.path == "/pools" {
+			// Listings are big by nature; a guest's config or status keeps
+			// httpx's small default cap, so that the concurrent per-guest
+			// reads of a listing stay cheap against a hostile answer.
+			req.MaxBodyBytes = httpx.ListingMaxBodyBytes
+		}
 		if cl.form != nil {
 			req.Body = []byte(cl.form.Encode())
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -45,6 +45,10 @@ func (c *Client) v1Call(ctx context.Context, op, action string, params url.Value
 		},
 		Body:       []byte(form.Encode()),
 		Idempotent: idempotent,
+		// One node's servers, the clients, the nodes or the plans are
+		// listings; anything else answers about one server and keeps
+		// httpx's small default cap.
+		MaxBodyBytes: v1BodyCap(action),
 	})
 	if err != nil {
 		return nil, nil, err
@@ -459,4 +463,14 @@ func panelNotFound(err error) bool {
 // invalid is the error for a call the client refuses to send.
 func invalid(op, msg string) error {
 	return &provider.APIError{Type: typeName, Op: op, Message: msg}
+}
+
+// v1BodyCap is the body cap of a SolusVM 1 action: httpx's listing cap
+// for the actions that list, 0 (the small default) for the rest.
+func v1BodyCap(action string) int64 {
+	switch action {
+	case "node-virtualservers", "client-list", "node-idlist", "listplans", "listnodegroups":
+		return httpx.ListingMaxBodyBytes
+	}
+	return 0
 }

@@ -31,6 +31,11 @@ func (c *Client) v2Do(ctx context.Context, op, method, path string, query url.Va
 		},
 		Idempotent: idempotent,
 	}
+	if method == http.MethodGet && query.Has("page") {
+		// A page of a listing; one server's answer keeps httpx's small
+		// default cap.
+		req.MaxBodyBytes = httpx.ListingMaxBodyBytes
+	}
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
