@@ -241,6 +241,14 @@ func New(cfg Config) (*Client, error) {
 // error text from response bodies.
 func (c *Client) Redactor() *Redactor { return c.redact }
 
+// Scrub removes the client's credentials and the given per-call secrets
+// (a password being set, a session token) from err's *provider.APIError,
+// in place, and returns err; see [Redactor.Scrub]. Every panel scrubs its
+// errors this way.
+func (c *Client) Scrub(err error, secrets ...string) error {
+	return c.redact.With(secrets...).Scrub(err)
+}
+
 // BaseURL returns the server's base URL.
 func (c *Client) BaseURL() string { return c.base.String() }
 

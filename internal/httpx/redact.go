@@ -1,9 +1,16 @@
 package httpx
 
 import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/accountsync/accountsync/provider"
 )
 
 // redacted replaces every secret in logs and errors.
@@ -17,16 +24,21 @@ var sensitiveParams = []string{
 	"csrfpreventiontoken", "pveauthcookie", "auth", "authorization",
 }
 
-// Redactor removes credentials from text. The zero value removes only the
-// values of parameters with sensitive names.
+// Redactor removes credentials from text. It is the one scrubber of every
+// panel: a client's Redactor removes its configured credentials, and
+// [Redactor.With] adds the secrets of one call (a new account's password).
+// The zero value removes only the values of parameters with sensitive
+// names.
 type Redactor struct {
 	secrets []string // longest first, so that a secret containing another is removed whole
 	params  map[string]bool
 }
 
 // NewRedactor returns a Redactor that removes the given secret values
-// wherever they appear (and their URL- and form-encoded forms), and the
-// values of sensitive parameters plus extraParams.
+// wherever they appear, in the forms a panel may echo them (URL- and
+// form-encoded, JSON-escaped with and without HTML escaping and with
+// escaped slashes, XML-escaped), and the values of sensitive parameters
+// plus extraParams.
 func NewRedactor(secrets []string, extraParams ...string) *Redactor {
 	r := &Redactor{params: make(map[string]bool)}
 	for _, p := range sensitiveParams {
@@ -35,7 +47,16 @@ func NewRedactor(secrets []string, extraParams ...string) *Redactor {
 	for _, p := range extraParams {
 		r.params[strings.ToLower(p)] = true
 	}
-	seen := map[string]bool{}
+	r.add(secrets)
+	return r
+}
+
+// add adds secrets, in every form, keeping the longest first.
+func (r *Redactor) add(secrets []string) {
+	seen := make(map[string]bool, len(r.secrets))
+	for _, s := range r.secrets {
+		seen[s] = true
+	}
 	add := func(s string) {
 		// Very short values would redact ordinary words; they are still
 		// covered by the parameter-name rule.
@@ -45,12 +66,70 @@ func NewRedactor(secrets []string, extraParams ...string) *Redactor {
 		}
 	}
 	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
 		add(s)
 		add(url.QueryEscape(s))
 		add(url.PathEscape(s))
+		for _, html := range []bool{false, true} {
+			var b bytes.Buffer
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(html)
+			if enc.Encode(s) == nil {
+				q := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(b.String()), `"`), `"`)
+				add(q)
+				add(strings.ReplaceAll(q, "/", `\/`))
+			}
+		}
+		var x bytes.Buffer
+		if xml.EscapeText(&x, []byte(s)) == nil {
+			add(x.String())
+		}
 	}
 	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
-	return r
+}
+
+// With returns a Redactor that removes what r removes and also secrets,
+// the values of one call (a password being set) that no other call needs
+// to hide. r is unchanged.
+func (r *Redactor) With(secrets ...string) *Redactor {
+	out := &Redactor{params: map[string]bool{}}
+	if r != nil {
+		out.secrets = append(out.secrets, r.secrets...)
+		for p := range r.params {
+			out.params[p] = true
+		}
+	}
+	out.add(secrets)
+	return out
+}
+
+// passwordValue finds the values of password-like XML elements, JSON keys
+// and form fields, which panels echo in their answers (SolusVM 1 returns a
+// new server's root, console and VNC passwords; WHM echoes createacct's).
+var passwordValue = regexp.MustCompile(`(?i)(<[a-z_-]*pass(?:word|wd)>)[^<]*|("[a-z_-]*pass(?:word|wd)"\s*:\s*)"(?:[^"\\]|\\.)*"|([a-z_-]*pass(?:word|wd)=)[^&\s]*`)
+
+// Scrub removes r's secrets, and the value of any password-like field,
+// from the Message and Body of the *provider.APIError err is or wraps, in
+// place, and returns err. Other errors are returned as they are: the
+// errors the panels build are APIErrors, and httpx's own carry no body.
+func (r *Redactor) Scrub(err error) error {
+	var e *provider.APIError
+	if err == nil || !errors.As(err, &e) {
+		return err
+	}
+	e.Message = r.text(e.Message)
+	e.Body = r.text(e.Body)
+	return err
+}
+
+// text is String plus the password-field rule, for the texts of errors.
+func (r *Redactor) text(s string) string {
+	if s == "" {
+		return s
+	}
+	return r.String(passwordValue.ReplaceAllString(s, "${1}${2}${3}"+redacted))
 }
 
 // String removes every known secret from s.
@@ -110,9 +189,8 @@ func (r *Redactor) Excerpt(body []byte, n int) string {
 	s := string(body)
 	if strings.Contains(s, "=") && !strings.ContainsAny(s, "<{") {
 		s = r.Form(s)
-	} else {
-		s = r.String(s)
 	}
+	s = r.text(s)
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > n {
 		cut := n

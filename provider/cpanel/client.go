@@ -94,7 +94,6 @@ func (c Config) LogValue() slog.Value {
 type Client struct {
 	http     *httpx.Client
 	auth     string   // the Authorization header
-	secrets  []string // removed from every error
 	location *time.Location
 	log      *slog.Logger
 }
@@ -127,7 +126,7 @@ func New(cfg Config) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	secrets := secretForms(cfg.APIToken, token, cfg.Password)
+	secrets := []string{cfg.APIToken, token, cfg.Password}
 	hc, err := httpx.New(httpx.Config{
 		Type:               "cpanel",
 		BaseURL:            cfg.BaseURL,
@@ -150,7 +149,7 @@ func New(cfg Config) (*Client, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Client{http: hc, auth: auth, secrets: secrets, location: loc, log: log}, nil
+	return &Client{http: hc, auth: auth, location: loc, log: log}, nil
 }
 
 // FromServer returns a client for a server as WHMCS stores it: the base

@@ -166,10 +166,7 @@ func (c *Client) fail(r request, resp *httpx.Response, msg string, cause error) 
 
 // redactor removes the client's credentials and the call's own secrets.
 func (c *Client) redactor(r request) *httpx.Redactor {
-	if len(r.secrets) == 0 {
-		return c.http.Redactor()
-	}
-	return httpx.NewRedactor(append(secretForms(r.secrets...), c.secrets...))
+	return c.http.Redactor().With(r.secrets...)
 }
 
 // excerpt is the redacted start of a body, for a message about a body
@@ -177,31 +174,6 @@ func (c *Client) redactor(r request) *httpx.Redactor {
 // part of a secret survives the cut.
 func (c *Client) excerpt(r request, body []byte) string {
 	return c.redactor(r).Excerpt(body, messageExcerptBytes)
-}
-
-// secretForms returns the non-empty secrets with the forms they take
-// inside a JSON string (a quote as \", a slash as \/, < as \u003c), so
-// that an answer echoing one is redacted too. The redactor adds the URL
-// forms.
-func secretForms(secrets ...string) []string {
-	var out []string
-	for _, s := range secrets {
-		if s == "" {
-			continue
-		}
-		out = append(out, s)
-		for _, html := range []bool{false, true} {
-			var b strings.Builder
-			enc := json.NewEncoder(&b)
-			enc.SetEscapeHTML(html)
-			if enc.Encode(s) == nil {
-				q := strings.TrimSuffix(strings.TrimSpace(b.String()), "\"")
-				q = strings.TrimPrefix(q, "\"")
-				out = append(out, q, strings.ReplaceAll(q, "/", `\/`))
-			}
-		}
-	}
-	return out
 }
 
 // failRecord builds the error for a successful answer whose data cannot be

@@ -202,7 +202,7 @@ func (c *Client) CreateAccount(ctx context.Context, n provider.NewAccount) (prov
 	}
 	r, err := c.call(ctx, opCreate, cmdAccountUser, form, true)
 	if err != nil {
-		return provider.Account{}, scrub(err, n.Password)
+		return provider.Account{}, c.http.Scrub(err, n.Password)
 	}
 	if !r.succeeded() {
 		return provider.Account{}, c.http.Error(opCreate, nil, "", "the panel did not confirm the creation", nil)
@@ -312,7 +312,7 @@ func (c *Client) SetPassword(ctx context.Context, a provider.Account, password s
 	}
 	form := url.Values{"username": {a.Username}, "passwd": {password}, "passwd2": {password}}
 	if _, err := c.call(ctx, opPassword, cmdUserPasswd, form, true); err != nil {
-		return scrub(err, password)
+		return c.http.Scrub(err, password)
 	}
 	return nil
 }

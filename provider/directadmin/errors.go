@@ -127,18 +127,6 @@ func refused(err error) bool {
 	return strings.Contains(strings.ToLower(apiErr.Message), "cannot execute that command")
 }
 
-// scrub removes one more secret (a password being set) from an error.
-func scrub(err error, secret string) error {
-	var apiErr *provider.APIError
-	if err == nil || secret == "" || !errors.As(err, &apiErr) {
-		return err
-	}
-	r := httpx.NewRedactor([]string{secret})
-	apiErr.Message = r.String(apiErr.Message)
-	apiErr.Body = r.String(apiErr.Body)
-	return err
-}
-
 // inUser names the user a per-user call was about, keeping the error an
 // *provider.APIError: "directadmin: list accounts: HTTP 500: user "bob":
 // internal server error".

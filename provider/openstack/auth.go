@@ -182,7 +182,7 @@ func (c *Client) authenticate(ctx context.Context, op string) (*session, error) 
 	if tr.Token.ExpiresAt != "" {
 		t, err := time.Parse(time.RFC3339Nano, tr.Token.ExpiresAt)
 		if err != nil {
-			return nil, scrub(c.identity.Error(op, resp, "", fmt.Sprintf("token expires_at %q is not a time", tr.Token.ExpiresAt), nil), []string{token})
+			return nil, c.scrub(c.identity.Error(op, resp, "", fmt.Sprintf("token expires_at %q is not a time", tr.Token.ExpiresAt), nil), []string{token})
 		}
 		s.expires = t
 	}

@@ -38,13 +38,8 @@ func faultBody(body []byte) (code, message string) {
 
 // scrub removes session tokens and per-call secrets (an adminPass) from an
 // error built by httpx, which already removed the configured credentials.
-func scrub(e *provider.APIError, secrets []string) *provider.APIError {
-	if len(secrets) == 0 {
-		return e
-	}
-	r := httpx.NewRedactor(secrets)
-	e.Message = r.String(e.Message)
-	e.Body = r.String(e.Body)
+func (c *Client) scrub(e *provider.APIError, secrets []string) *provider.APIError {
+	_ = c.identity.Scrub(e, secrets...)
 	return e
 }
 
@@ -53,10 +48,10 @@ func scrub(e *provider.APIError, secrets []string) *provider.APIError {
 // a Nova or Keystone envelope.
 func (c *Client) statusError(op string, resp *httpx.Response, secrets ...string) error {
 	if resp.LooksLikeHTML() {
-		return scrub(c.identity.Error(op, resp, "", "unexpected HTML page (HTTP "+strconv.Itoa(resp.StatusCode)+")", nil), secrets)
+		return c.scrub(c.identity.Error(op, resp, "", "unexpected HTML page (HTTP "+strconv.Itoa(resp.StatusCode)+")", nil), secrets)
 	}
 	code, msg := faultBody(resp.Body)
-	return scrub(c.identity.Error(op, resp, code, msg, nil), secrets)
+	return c.scrub(c.identity.Error(op, resp, code, msg, nil), secrets)
 }
 
 // decode unmarshals a JSON response body into v. An HTML page or a body
@@ -64,10 +59,10 @@ func (c *Client) statusError(op string, resp *httpx.Response, secrets ...string)
 // excerpt.
 func (c *Client) decode(op string, resp *httpx.Response, v any, secrets ...string) error {
 	if resp.LooksLikeHTML() {
-		return scrub(c.identity.Error(op, resp, "", "unexpected HTML page instead of JSON", nil), secrets)
+		return c.scrub(c.identity.Error(op, resp, "", "unexpected HTML page instead of JSON", nil), secrets)
 	}
 	if err := json.Unmarshal(resp.Body, v); err != nil {
-		return scrub(c.identity.Error(op, resp, "", fmt.Sprintf("decode response: %v", err), nil), secrets)
+		return c.scrub(c.identity.Error(op, resp, "", fmt.Sprintf("decode response: %v", err), nil), secrets)
 	}
 	return nil
 }

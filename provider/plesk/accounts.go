@@ -456,7 +456,7 @@ func (c *Client) CreateAccount(ctx context.Context, n provider.NewAccount) (prov
 	}
 	r := pkt.Webspace.Add.Results[0]
 	if err := c.check(op, resp, "webspace "+domain, r.resultStatus); err != nil {
-		return provider.Account{}, scrub(err, n.Password)
+		return provider.Account{}, c.http.Scrub(err, n.Password)
 	}
 	id := strings.TrimSpace(r.ID)
 	if id == "" {
@@ -562,7 +562,7 @@ func (c *Client) addCustomer(ctx context.Context, op string, n provider.NewAccou
 			e.Err = nil
 			e.Message += " (the login is taken by a user with another e-mail; name the owner in NewAccount.Extra[\"owner_login\"])"
 		}
-		return owner{}, scrub(err, n.Password)
+		return owner{}, c.http.Scrub(err, n.Password)
 	}
 	id := strings.TrimSpace(r.ID)
 	if id == "" {
@@ -677,7 +677,7 @@ func (c *Client) mutate(ctx context.Context, op string, req *webspaceRequest, na
 	}
 	for _, r := range rs.Results {
 		if err := c.check(op, resp, "webspace "+name, r.resultStatus); err != nil {
-			return scrub(err, secret)
+			return c.http.Scrub(err, secret)
 		}
 	}
 	return nil

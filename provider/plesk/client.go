@@ -230,7 +230,7 @@ func (c *Client) call(ctx context.Context, op string, idempotent bool, pkt *requ
 	}
 	out, err := c.decode(op, resp)
 	if err != nil {
-		return nil, resp, scrub(err, secret)
+		return nil, resp, c.http.Scrub(err, secret)
 	}
 	return out, resp, nil
 }

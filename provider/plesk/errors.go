@@ -3,7 +3,6 @@ package plesk
 import (
 	"bytes"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -105,22 +104,3 @@ func (c *Client) malformed(op string, resp *httpx.Response, format string, args 
 	return c.http.Error(op, resp, "", "malformed record: "+fmt.Sprintf(format, args...), nil)
 }
 
-// scrub removes secret, and its XML-escaped form, from an APIError's
-// message and body excerpt: the panel may quote a rejected password.
-func scrub(err error, secret string) error {
-	if secret == "" || err == nil {
-		return err
-	}
-	var e *provider.APIError
-	if !errors.As(err, &e) {
-		return err
-	}
-	var esc bytes.Buffer
-	_ = xml.EscapeText(&esc, []byte(secret))
-	forms := []string{secret, esc.String()}
-	for _, f := range forms {
-		e.Message = strings.ReplaceAll(e.Message, f, "REDACTED")
-		e.Body = strings.ReplaceAll(e.Body, f, "REDACTED")
-	}
-	return err
-}

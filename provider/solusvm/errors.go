@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -124,26 +123,8 @@ func (c *Client) v2Failure(op string, resp *httpx.Response, context string, extr
 // a "...password" element or key from the message and the body excerpt.
 func (c *Client) apiError(op string, resp *httpx.Response, code, msg string, cause error, extra []string) *provider.APIError {
 	e := c.hc.Error(op, resp, code, msg, cause)
-	e.Message = scrub(e.Message, extra)
-	e.Body = scrub(e.Body, extra)
+	_ = c.hc.Scrub(e, extra...)
 	return e
-}
-
-// passwordValue finds the values of password-like XML elements, JSON keys
-// and form fields: SolusVM 1 returns the root, console and VNC passwords
-// of a new server in its create response.
-var passwordValue = regexp.MustCompile(`(?i)(<[a-z_-]*password>)[^<]*|("[a-z_-]*password"\s*:\s*)"(?:[^"\\]|\\.)*"|([a-z_-]*password=)[^&\s]*`)
-
-// scrub removes the given secrets and password values from s.
-func scrub(s string, secrets []string) string {
-	if s == "" {
-		return s
-	}
-	s = passwordValue.ReplaceAllString(s, `$1$2$3REDACTED`)
-	if len(secrets) > 0 {
-		s = httpx.NewRedactor(secrets).String(s)
-	}
-	return s
 }
 
 func join(context, msg string) string {
