@@ -47,6 +47,8 @@ const (
 	excerptBytes   = 300
 	// prefixBytes is how much of a streamed answer Response.Body keeps.
 	prefixBytes = 512
+	// defaultIdleConns is the least number of idle connections kept.
+	defaultIdleConns = 16
 )
 
 // Config configures a [Client]. Zero values mean the documented defaults.
@@ -71,8 +73,13 @@ type Config struct {
 	RateLimit float64
 	Burst     int
 	// Limiter, when set, replaces RateLimit and Burst, so several clients
-	// aimed at one server can share one budget.
+	// aimed at one server can share one budget (see NewLimiter).
 	Limiter *rate.Limiter
+	// IdleConns is the number of idle connections kept to the server
+	// (default, and minimum, 16): a panel whose listing keeps N calls in
+	// flight sets N, so that each call reuses a connection instead of
+	// opening one (and, over TLS, shaking hands) for most calls.
+	IdleConns int
 	// Timeout bounds each attempt, body included (default DefaultTimeout).
 	Timeout time.Duration
 	// CertSHA256 pins the server's leaf certificate by the hex SHA-256 of
@@ -196,7 +203,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	limiter := cfg.Limiter
 	if limiter == nil {
-		limiter = newLimiter(cfg.RateLimit, cfg.Burst)
+		limiter = NewLimiter(cfg.RateLimit, cfg.Burst)
 	}
 	hc := &http.Client{}
 	if cfg.HTTPClient != nil {
@@ -575,7 +582,7 @@ func buildTransport(cfg Config) (http.RoundTripper, error) {
 	}
 	// The default keeps two idle connections per host; panels read with
 	// several calls at once, and each new connection costs a handshake.
-	t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, 16)
+	t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, cfg.IdleConns, defaultIdleConns)
 	if !wantTLS {
 		return t, nil
 	}
@@ -621,7 +628,12 @@ func CertSHA256(der []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func newLimiter(rps float64, burst int) *rate.Limiter {
+// NewLimiter returns the limiter Config.RateLimit and Config.Burst
+// describe: rps requests per second (0: DefaultRateLimit; negative:
+// unlimited) with a burst of burst (0: max(1, rps)). A panel whose
+// clients share one budget (Keystone and compute) builds one and sets
+// Config.Limiter on each.
+func NewLimiter(rps float64, burst int) *rate.Limiter {
 	if rps < 0 {
 		return rate.NewLimiter(rate.Inf, 1)
 	}

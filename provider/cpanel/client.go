@@ -93,7 +93,7 @@ func (c Config) LogValue() slog.Value {
 // concurrent use.
 type Client struct {
 	http     *httpx.Client
-	auth     string   // the Authorization header
+	auth     string // the Authorization header
 	location *time.Location
 	log      *slog.Logger
 }

@@ -7,10 +7,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"golang.org/x/net/idna"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/accountsync/accountsync/provider"
 )
@@ -68,46 +68,28 @@ func (c *Client) usernames(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-// configs reads every user's config with a bounded pool of workers. The
-// first failure cancels the rest.
+// configs reads every user's config, Concurrency at a time. The first
+// failure cancels the rest and is returned.
 func (c *Client) configs(ctx context.Context, names []string) ([]provider.Account, error) {
 	accounts := make([]provider.Account, len(names))
 	skip := make([]bool, len(names))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		next     atomic.Int64
-		once     sync.Once
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	fail := func(err error) {
-		once.Do(func() {
-			firstErr = err
-			cancel()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.concurrency)
+	for i, name := range names {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			a, s, err := c.userAccount(gctx, opList, name)
+			if err != nil {
+				return err
+			}
+			accounts[i], skip[i] = a, s
+			return nil
 		})
 	}
-	for range min(c.concurrency, len(names)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= len(names) {
-					return
-				}
-				a, s, err := c.userAccount(ctx, opList, names[i])
-				if err != nil {
-					fail(err)
-					return
-				}
-				accounts[i], skip[i] = a, s
-			}
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		// The caller's context ended between two calls.

@@ -52,7 +52,7 @@ type Config struct {
 
 	// HTTPClient is the base HTTP client. When nil (or its Transport is
 	// nil) the client uses a transport that keeps Concurrency idle
-	// connections to the panel and does not follow redirects.
+	// connections to the panel.
 	HTTPClient *http.Client
 	// Logger receives one debug line per HTTP attempt. nil discards.
 	Logger *slog.Logger
@@ -172,10 +172,6 @@ func New(cfg Config) (*Client, error) {
 	token := base64.StdEncoding.EncodeToString([]byte(cfg.Username + ":" + secret))
 	secrets = append(secrets, token)
 
-	hc := cfg.HTTPClient
-	if hc == nil || hc.Transport == nil {
-		hc = tunedClient(hc, conc)
-	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -183,7 +179,8 @@ func New(cfg Config) (*Client, error) {
 	h, err := httpx.New(httpx.Config{
 		Type:               "directadmin",
 		BaseURL:            cfg.BaseURL,
-		HTTPClient:         hc,
+		HTTPClient:         cfg.HTTPClient,
+		IdleConns:          conc,
 		Logger:             log,
 		RateLimit:          cfg.RateLimit,
 		Burst:              cfg.Burst,
@@ -209,25 +206,6 @@ func New(cfg Config) (*Client, error) {
 		ip:          strings.TrimSpace(cfg.IP),
 		log:         log,
 	}, nil
-}
-
-// tunedClient copies base (or starts empty) with a transport that keeps
-// enough idle connections for the listing's workers (the standard
-// library's default of two per host would open and close a connection for
-// most per-user calls) and with redirects returned rather than followed:
-// DirectAdmin redirects when a login key is used over the wrong scheme.
-func tunedClient(base *http.Client, conc int) *http.Client {
-	hc := &http.Client{}
-	if base != nil {
-		*hc = *base
-	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = max(conc, 2)
-	hc.Transport = t
-	if hc.CheckRedirect == nil {
-		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	}
-	return hc
 }
 
 // FromServer returns a client for a WHMCS-style server record: BaseURL from

@@ -210,7 +210,7 @@ func New(cfg Config) (*Client, error) {
 			c.secrets = append(c.secrets, s)
 		}
 	}
-	c.limiter = newLimiter(cfg.RateLimit, cfg.Burst)
+	c.limiter = httpx.NewLimiter(cfg.RateLimit, cfg.Burst)
 	c.identity, err = httpx.New(c.httpConfig(cfg.BaseURL))
 	if err != nil {
 		return nil, err
@@ -236,19 +236,6 @@ func (c *Client) httpConfig(base string) httpx.Config {
 		Secrets:            c.secrets,
 		SensitiveParams:    []string{"adminPass"},
 	}
-}
-
-func newLimiter(rps float64, burst int) *rate.Limiter {
-	if rps < 0 {
-		return rate.NewLimiter(rate.Inf, 1)
-	}
-	if rps == 0 {
-		rps = httpx.DefaultRateLimit
-	}
-	if burst <= 0 {
-		burst = max(1, int(rps))
-	}
-	return rate.NewLimiter(rate.Limit(rps), burst)
 }
 
 // FromServer returns a Client for a WHMCS server record. BaseURL is built

@@ -103,4 +103,3 @@ func (c *Client) missing(op string, resp *httpx.Response, path string) error {
 func (c *Client) malformed(op string, resp *httpx.Response, format string, args ...any) error {
 	return c.http.Error(op, resp, "", "malformed record: "+fmt.Sprintf(format, args...), nil)
 }
-

@@ -11,8 +11,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/accountsync/accountsync/provider"
 )
@@ -166,48 +167,23 @@ func (c *Client) checkGuest(op string, r resource) (guest, error) {
 // readConfigs reads each guest's configuration, Config.Concurrency at a
 // time. The first failure stops the rest and is returned.
 func (c *Client) readConfigs(ctx context.Context, op string, guests []guest) error {
-	if len(guests) == 0 {
-		return nil
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-	)
-	next := make(chan int)
-	for range min(c.cfg.Concurrency, len(guests)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				cfg, err := c.guestConfig(ctx, op, guests[i])
-				if err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-						cancel()
-					}
-					mu.Unlock()
-					continue
-				}
-				guests[i].cfg = cfg
-			}
-		}()
-	}
-feed:
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.cfg.Concurrency)
 	for i := range guests {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
+		if gctx.Err() != nil {
+			break
 		}
+		g.Go(func() error {
+			cfg, err := c.guestConfig(gctx, op, guests[i])
+			if err != nil {
+				return err
+			}
+			guests[i].cfg = cfg
+			return nil
+		})
 	}
-	close(next)
-	wg.Wait()
-	if first != nil {
-		return first
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return &provider.APIError{Type: typeName, Op: op, Err: err}

@@ -250,7 +250,8 @@ func New(cfg Config) (*Client, error) {
 	hc, err := httpx.New(httpx.Config{
 		Type:               typeName,
 		BaseURL:            base,
-		HTTPClient:         pooledClient(cfg.HTTPClient, cfg.Concurrency),
+		HTTPClient:         cfg.HTTPClient,
+		IdleConns:          cfg.Concurrency + 2,
 		Logger:             cfg.Logger,
 		RateLimit:          rateLimit,
 		Burst:              cfg.Burst,
@@ -277,20 +278,6 @@ func New(cfg Config) (*Client, error) {
 		c.auth = &authState{}
 	}
 	return c, nil
-}
-
-// pooledClient returns the HTTP client to build on. Without one from the
-// caller, it is a client whose transport keeps an idle connection for each
-// concurrent configuration read: http.DefaultTransport keeps two per host,
-// so a listing would open (and, against a real node, TLS-handshake) a new
-// connection for most reads. A caller's client is used as it is.
-func pooledClient(hc *http.Client, concurrency int) *http.Client {
-	if hc != nil {
-		return hc
-	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = concurrency + 2
-	return &http.Client{Transport: t}
 }
 
 // FromServer returns a Client for a WHMCS-style server record. The URL is

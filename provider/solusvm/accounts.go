@@ -2,8 +2,8 @@ package solusvm
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/accountsync/accountsync/provider"
 )
@@ -102,42 +102,20 @@ func (c *Client) ListPackages(ctx context.Context) ([]provider.Package, error) {
 // first error stops the rest (their context is cancelled) and is returned;
 // errors that follow it are the cancellation's doing and are dropped.
 func (c *Client) forEach(ctx context.Context, op string, n int, fn func(ctx context.Context, i int) error) error {
-	if n == 0 {
-		return nil
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.cfg.Concurrency)
+	for i := range n {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error { return fn(gctx, i) })
 	}
-	inner, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu    sync.Mutex
-		first error
-		next  atomic.Int64
-		wg    sync.WaitGroup
-	)
-	for range min(c.cfg.Concurrency, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || inner.Err() != nil {
-					return
-				}
-				if err := fn(inner, i); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-						cancel()
-					}
-					mu.Unlock()
-					return
-				}
-			}
-		}()
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	wg.Wait()
-	if first == nil && ctx.Err() != nil {
+	if err := ctx.Err(); err != nil {
 		// The caller's context ended between two calls.
-		return &provider.APIError{Type: typeName, Op: op, Err: ctx.Err()}
+		return &provider.APIError{Type: typeName, Op: op, Err: err}
 	}
-	return first
+	return nil
 }

@@ -181,7 +181,8 @@ func New(cfg Config) (*Client, error) {
 	c.hc, err = httpx.New(httpx.Config{
 		Type:               typeName,
 		BaseURL:            cfg.BaseURL,
-		HTTPClient:         pooledClient(cfg.HTTPClient, cfg.Concurrency),
+		HTTPClient:         cfg.HTTPClient,
+		IdleConns:          cfg.Concurrency,
 		Logger:             cfg.Logger,
 		RateLimit:          cfg.RateLimit,
 		Burst:              cfg.Burst,
@@ -200,25 +201,6 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	return c, nil
-}
-
-// pooledClient keeps as many idle connections to the panel as the listing
-// has calls in flight: net/http keeps two by default, and a SolusVM 1
-// listing of thousands of servers would otherwise open (and leave in
-// TIME_WAIT) a connection for nearly every call. A caller's own Transport
-// is left alone.
-func pooledClient(hc *http.Client, concurrency int) *http.Client {
-	if hc != nil && hc.Transport != nil {
-		return hc
-	}
-	out := &http.Client{}
-	if hc != nil {
-		*out = *hc
-	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = max(concurrency, 2)
-	out.Transport = t
-	return out
 }
 
 // FromServer returns a Client for a WHMCS server record. Params["api_version"]
