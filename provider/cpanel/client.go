@@ -159,9 +159,13 @@ func New(cfg Config) (*Client, error) {
 // (HTTPClient, Logger, RateLimit, Burst, Timeout, CertSHA256,
 // InsecureSkipVerify). Register it with provider.FactoryOf(cpanel.FromServer).
 //
-// Params may hold "location", an IANA timezone name ("Europe/Berlin") for
-// Account.Created.
+// Params may hold "timezone" (provider.ParamTimezone), an IANA zone name
+// ("Europe/Berlin") for Account.Created; any other key is an error.
 func FromServer(s provider.Server) (*Client, error) {
+	params, err := provider.ReadParams("cpanel", s, provider.ParamTimezone)
+	if err != nil {
+		return nil, err
+	}
 	base, err := s.BaseURL(SecurePort, PlainPort)
 	if err != nil {
 		return nil, fmt.Errorf("cpanel: %w", err)
@@ -179,12 +183,8 @@ func FromServer(s provider.Server) (*Client, error) {
 		CertSHA256:         s.CertSHA256,
 		InsecureSkipVerify: s.InsecureSkipVerify,
 	}
-	if name := s.Params["location"]; name != "" {
-		loc, err := time.LoadLocation(name)
-		if err != nil {
-			return nil, fmt.Errorf("cpanel: server %q: params \"location\": %w", s.Name, err)
-		}
-		cfg.Location = loc
+	if cfg.Location, err = params.Location(provider.ParamTimezone); err != nil {
+		return nil, err
 	}
 	return New(cfg)
 }

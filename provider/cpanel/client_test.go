@@ -125,10 +125,12 @@ func TestFromServer(t *testing.T) {
 	}{
 		{"a WHMCS server record with an access hash works", provider.Server{
 			Name: "web1", Type: "cpanel", Hostname: host, Username: "root", AccessHash: cpaneltest.Token,
-			Params: map[string]string{"location": "UTC"}}, ""},
+			Params: map[string]string{"timezone": "UTC"}}, ""},
 		{"a server with only a password works", provider.Server{Name: "web1", IP: host, Password: cpaneltest.Password}, ""},
-		{"an unknown location is refused", provider.Server{Name: "web1", Hostname: host, AccessHash: "T",
-			Params: map[string]string{"location": "Mars/Olympus"}}, `params "location"`},
+		{"an unknown time zone is refused", provider.Server{Name: "web1", Hostname: host, AccessHash: "T",
+			Params: map[string]string{"timezone": "Mars/Olympus"}}, `param "timezone" is "Mars/Olympus"`},
+		{"the old location key is refused, naming the one to use", provider.Server{Name: "web1", Hostname: host, AccessHash: "T",
+			Params: map[string]string{"location": "UTC"}}, `unknown param "location" (known: timezone)`},
 		{"a server without a host is refused", provider.Server{Name: "web1", AccessHash: "T"}, "no hostname"},
 	}
 	for _, tt := range tests {

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -213,14 +212,18 @@ func New(cfg Config) (*Client, error) {
 // Password and AccessHash (a login key, used as APIToken); the transport
 // settings; and IP as the address new accounts are created on.
 //
-// Params may set:
+// Params may set (any other key is an error):
 //
 //	scope        "server" (default) or "owned"; see Scope
 //	concurrency  user-config calls in flight, e.g. "8"
-//	location     IANA zone of date_created, e.g. "Europe/Amsterdam"
+//	timezone     IANA zone of date_created, e.g. "Europe/Amsterdam"
 //	json         "yes" to ask for JSON answers
 //	ip           the address for new accounts, overriding IP
 func FromServer(s provider.Server) (*Client, error) {
+	params, err := provider.ReadParams("directadmin", s, "scope", provider.ParamConcurrency, provider.ParamTimezone, "json", provider.ParamIP)
+	if err != nil {
+		return nil, err
+	}
 	base, err := s.BaseURL(DefaultPort, DefaultPort)
 	if err != nil {
 		return nil, fmt.Errorf("directadmin: %w", err)
@@ -238,37 +241,19 @@ func FromServer(s provider.Server) (*Client, error) {
 		CertSHA256:         s.CertSHA256,
 		InsecureSkipVerify: s.InsecureSkipVerify,
 		IP:                 s.IP,
+		Scope:              Scope(strings.ToLower(params.String("scope"))),
 	}
-	for k, v := range s.Params {
-		v = strings.TrimSpace(v)
-		switch k {
-		case "scope":
-			cfg.Scope = Scope(strings.ToLower(v))
-		case "concurrency":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return nil, fmt.Errorf("directadmin: server %q: param \"concurrency\" is %q, want a positive number", s.Name, v)
-			}
-			cfg.Concurrency = n
-		case "location":
-			loc, err := time.LoadLocation(v)
-			if err != nil {
-				return nil, fmt.Errorf("directadmin: server %q: param \"location\": %w", s.Name, err)
-			}
-			cfg.Location = loc
-		case "json":
-			switch strings.ToLower(v) {
-			case "yes", "true", "1", "on":
-				cfg.JSON = true
-			case "no", "false", "0", "off", "":
-			default:
-				return nil, fmt.Errorf("directadmin: server %q: param \"json\" is %q, want yes or no", s.Name, v)
-			}
-		case "ip":
-			cfg.IP = v
-		default:
-			return nil, fmt.Errorf("directadmin: server %q: unknown param %q (known: scope, concurrency, location, json, ip)", s.Name, k)
-		}
+	if params.Has(provider.ParamIP) {
+		cfg.IP = params.String(provider.ParamIP)
+	}
+	if cfg.Concurrency, err = params.PositiveInt(provider.ParamConcurrency); err != nil {
+		return nil, err
+	}
+	if cfg.Location, err = params.Location(provider.ParamTimezone); err != nil {
+		return nil, err
+	}
+	if cfg.JSON, err = params.Bool("json"); err != nil {
+		return nil, err
 	}
 	return New(cfg)
 }

@@ -78,7 +78,7 @@ func TestFromServer(t *testing.T) {
 
 	t.Run("the registry builds a client from the WHMCS server fields and params", func(t *testing.T) {
 		s := base
-		s.Params = map[string]string{"scope": "owned", "concurrency": "3", "location": "Europe/Amsterdam", "json": "yes", "ip": "203.0.113.9"}
+		s.Params = map[string]string{"scope": "owned", "concurrency": "3", "timezone": "Europe/Amsterdam", "json": "yes", "ip": "203.0.113.9"}
 		p, err := provider.Registry{"directadmin": provider.FactoryOf(directadmin.FromServer)}.New(s)
 		if err != nil {
 			t.Fatal(err)
@@ -95,7 +95,7 @@ func TestFromServer(t *testing.T) {
 			t.Fatal(err)
 		}
 		if created.PrimaryIP != "203.0.113.9" || created.Created.Location().String() != amsterdam.String() {
-			t.Errorf("created on %s at %v; want the ip param and the location param", created.PrimaryIP, created.Created)
+			t.Errorf("created on %s at %v; want the ip param and the timezone param", created.PrimaryIP, created.Created)
 		}
 	})
 	t.Run("the server's IP is the default address for new accounts", func(t *testing.T) {
@@ -110,7 +110,7 @@ func TestFromServer(t *testing.T) {
 	})
 	for _, tt := range []struct{ param, value, wantErr string }{
 		{"concurrency", "lots", `param "concurrency" is "lots"`},
-		{"location", "Mars/Olympus_Mons", `param "location"`},
+		{"timezone", "Mars/Olympus_Mons", `param "timezone"`},
 		{"json", "perhaps", `param "json" is "perhaps"`},
 		{"scope", "all", `Config.Scope "all"`},
 		{"colour", "blue", `unknown param "colour"`},

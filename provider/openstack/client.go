@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -254,9 +253,17 @@ func (c *Client) httpConfig(base string) httpx.Config {
 //	all_tenants                         "1" or "true": list every project
 //	page_size                           servers per page
 //	image, network, key_name            CreateAccount defaults
+//	timezone                            IANA zone for Account.Created
 //
-// Register it with provider.FactoryOf(openstack.FromServer).
+// Any other key is an error. Register it with
+// provider.FactoryOf(openstack.FromServer).
 func FromServer(s provider.Server) (*Client, error) {
+	params, err := provider.ReadParams(typeName, s, "domain", "domain_id", "project", "project_id",
+		"project_domain", "project_domain_id", "user_id", "application_credential_id", "region", "interface",
+		"all_tenants", "page_size", "image", "network", "key_name", provider.ParamTimezone)
+	if err != nil {
+		return nil, err
+	}
 	base, err := s.BaseURL(5000, 5000)
 	if err != nil {
 		return nil, fmt.Errorf("openstack: %w", err)
@@ -291,19 +298,14 @@ func FromServer(s provider.Server) (*Client, error) {
 	if cfg.ApplicationCredentialID != "" && cfg.APIToken == "" {
 		cfg.APIToken = s.Password
 	}
-	if v := p["all_tenants"]; v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return nil, fmt.Errorf("openstack: server %q: params[\"all_tenants\"] %q: want 1, 0, true or false", s.Name, v)
-		}
-		cfg.AllTenants = b
+	if cfg.AllTenants, err = params.Bool("all_tenants"); err != nil {
+		return nil, err
 	}
-	if v := p["page_size"]; v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("openstack: server %q: params[\"page_size\"] %q: want a positive number", s.Name, v)
-		}
-		cfg.PageSize = n
+	if cfg.PageSize, err = params.PositiveInt("page_size"); err != nil {
+		return nil, err
+	}
+	if cfg.Location, err = params.Location(provider.ParamTimezone); err != nil {
+		return nil, err
 	}
 	return New(cfg)
 }

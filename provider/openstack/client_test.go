@@ -249,8 +249,10 @@ func TestFromServer(t *testing.T) {
 	}{
 		{"a project by name lists that project", map[string]string{"project": openstacktest.ProjectName, "domain": openstacktest.DomainName}, 1, ""},
 		{"all_tenants lists every project", map[string]string{"project_id": openstacktest.ProjectID, "all_tenants": "1"}, 2, ""},
-		{"a malformed all_tenants is refused", map[string]string{"project": openstacktest.ProjectName, "all_tenants": "yes please"}, 0, `params["all_tenants"]`},
-		{"a malformed page_size is refused", map[string]string{"project": openstacktest.ProjectName, "page_size": "-3"}, 0, `params["page_size"]`},
+		{"a malformed all_tenants is refused", map[string]string{"project": openstacktest.ProjectName, "all_tenants": "yes please"}, 0, `param "all_tenants" is "yes please"`},
+		{"a malformed page_size is refused", map[string]string{"project": openstacktest.ProjectName, "page_size": "-3"}, 0, `param "page_size" is "-3"`},
+		{"an unknown param is refused", map[string]string{"project": openstacktest.ProjectName, "tenant": "x"}, 0, `unknown param "tenant"`},
+		{"a timezone is read", map[string]string{"project": openstacktest.ProjectName, "timezone": "Europe/Berlin"}, 1, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -268,6 +270,9 @@ func TestFromServer(t *testing.T) {
 			accts, err := p.ListAccounts(t.Context())
 			if err != nil || len(accts) != tt.want {
 				t.Fatalf("ListAccounts = %d accounts, %v; want %d", len(accts), err, tt.want)
+			}
+			if tz := tt.params["timezone"]; tz != "" && accts[0].Created.Location().String() != tz {
+				t.Errorf("Created in %s, want %s", accts[0].Created.Location(), tz)
 			}
 		})
 	}

@@ -31,7 +31,7 @@ const (
 // reseller to own the subscription instead of finding one by e-mail.
 const (
 	// ExtraIPAddress is the address to host the subscription on; it
-	// overrides Config.IPAddress.
+	// overrides Config.IP.
 	ExtraIPAddress = "ip_address"
 	// ExtraName is the personal name of a customer CreateAccount creates
 	// (default: the username).
@@ -394,7 +394,7 @@ func (c *Client) ListPackages(ctx context.Context) ([]provider.Package, error) {
 }
 
 // CreateAccount creates a subscription (webspace) on the service plan
-// named by n.Product, hosted on Config.IPAddress (or
+// named by n.Product, hosted on Config.IP (or
 // n.Extra["ip_address"]), with n.Username and n.Password as its system
 // (FTP) user, and returns it as ListAccounts shows it.
 //
@@ -426,7 +426,7 @@ func (c *Client) CreateAccount(ctx context.Context, n provider.NewAccount) (prov
 		ip = c.ip
 	}
 	if ip == "" {
-		return provider.Account{}, fmt.Errorf("plesk: %s %s: no IP address to host it on: set Config.IPAddress or NewAccount.Extra[%q]", op, domain, ExtraIPAddress)
+		return provider.Account{}, fmt.Errorf("plesk: %s %s: no IP address to host it on: set Config.IP or NewAccount.Extra[%q]", op, domain, ExtraIPAddress)
 	}
 	if net.ParseIP(ip) == nil {
 		return provider.Account{}, fmt.Errorf("plesk: %s %s: %q is not an IP address", op, domain, ip)

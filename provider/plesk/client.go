@@ -56,9 +56,9 @@ type Config struct {
 	// as a date only, starts: Created is midnight of cr_date in Location.
 	// nil means UTC.
 	Location *time.Location
-	// IPAddress is the address new subscriptions are hosted on (Plesk
-	// requires one). NewAccount.Extra["ip_address"] overrides it.
-	IPAddress string
+	// IP is the address new subscriptions are hosted on (Plesk requires
+	// one). NewAccount.Extra["ip_address"] overrides it.
+	IP string
 	// Version is the packet version attribute ("1.6.9.1"). Empty leaves it
 	// out, and the panel answers with its newest protocol.
 	Version string
@@ -114,8 +114,8 @@ func New(cfg Config) (*Client, error) {
 	if strings.ContainsAny(cfg.Username+cfg.Password+cfg.APIToken, "\r\n") {
 		return nil, errors.New("plesk: Config credentials must not contain line breaks")
 	}
-	if cfg.IPAddress != "" && net.ParseIP(cfg.IPAddress) == nil {
-		return nil, fmt.Errorf("plesk: Config.IPAddress %q is not an IP address", cfg.IPAddress)
+	if cfg.IP != "" && net.ParseIP(cfg.IP) == nil {
+		return nil, fmt.Errorf("plesk: Config.IP %q is not an IP address", cfg.IP)
 	}
 	hc, err := httpx.New(httpx.Config{
 		Type:               "plesk",
@@ -140,7 +140,7 @@ func New(cfg Config) (*Client, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Client{http: hc, header: header, loc: loc, ip: cfg.IPAddress, version: cfg.Version}, nil
+	return &Client{http: hc, header: header, loc: loc, ip: cfg.IP, version: cfg.Version}, nil
 }
 
 // FromServer returns a client for a WHMCS server record: the base URL from
@@ -149,12 +149,16 @@ func New(cfg Config) (*Client, error) {
 // transport settings as they are. IP, when it is an address, is where new
 // subscriptions are hosted, as in WHMCS.
 //
-// Params keys:
+// Params keys (any other is an error):
 //
-//	ip_address  the address new subscriptions are hosted on (overrides IP)
-//	location    an IANA zone for creation dates ("Europe/Berlin"; default UTC)
-//	version     the packet version attribute (default: none)
+//	ip        the address new subscriptions are hosted on (overrides IP)
+//	timezone  an IANA zone for creation dates ("Europe/Berlin"; default UTC)
+//	version   the packet version attribute (default: none)
 func FromServer(s provider.Server) (*Client, error) {
+	params, err := provider.ReadParams("plesk", s, provider.ParamIP, provider.ParamTimezone, "version")
+	if err != nil {
+		return nil, err
+	}
 	base, err := s.BaseURL(DefaultPort, DefaultPlainPort)
 	if err != nil {
 		return nil, fmt.Errorf("plesk: %w", err)
@@ -171,20 +175,16 @@ func FromServer(s provider.Server) (*Client, error) {
 		Timeout:            s.Timeout,
 		CertSHA256:         s.CertSHA256,
 		InsecureSkipVerify: s.InsecureSkipVerify,
-		Version:            s.Params["version"],
+		Version:            params.String("version"),
 	}
 	switch {
-	case s.Params["ip_address"] != "":
-		cfg.IPAddress = s.Params["ip_address"]
+	case params.Has(provider.ParamIP):
+		cfg.IP = params.String(provider.ParamIP)
 	case net.ParseIP(strings.TrimSpace(s.IP)) != nil:
-		cfg.IPAddress = strings.TrimSpace(s.IP)
+		cfg.IP = strings.TrimSpace(s.IP)
 	}
-	if name := s.Params["location"]; name != "" {
-		loc, err := time.LoadLocation(name)
-		if err != nil {
-			return nil, fmt.Errorf("plesk: server %q param \"location\": %w", s.Name, err)
-		}
-		cfg.Location = loc
+	if cfg.Location, err = params.Location(provider.ParamTimezone); err != nil {
+		return nil, err
 	}
 	return New(cfg)
 }

@@ -30,7 +30,7 @@ func TestNew(t *testing.T) {
 		{name: "a login without a password is refused", cfg: plesk.Config{BaseURL: "https://plesk.example:8443", Username: "admin"}, wantErr: "Password"},
 		{name: "a password without a login is refused", cfg: plesk.Config{BaseURL: "https://plesk.example:8443", Password: "pw-12345"}, wantErr: "Username"},
 		{name: "a line break in a credential is refused", cfg: plesk.Config{BaseURL: "https://plesk.example:8443", Username: "admin", Password: "pw\r\nKEY: x"}, wantErr: "line breaks"},
-		{name: "an IPAddress that is not an address is refused", cfg: plesk.Config{BaseURL: "https://plesk.example:8443", APIToken: "key-12345", IPAddress: "shared"}, wantErr: "IPAddress"},
+		{name: "an IP that is not an address is refused", cfg: plesk.Config{BaseURL: "https://plesk.example:8443", APIToken: "key-12345", IP: "shared"}, wantErr: "Config.IP"},
 		{name: "a BaseURL that is not http(s) is refused", cfg: plesk.Config{BaseURL: "ftp://plesk.example", APIToken: "key-12345"}, wantErr: "base URL"},
 	}
 	for _, tt := range tests {
@@ -58,7 +58,7 @@ func TestFromServer(t *testing.T) {
 		{name: "a secure server gets port 8443", server: provider.Server{Hostname: "plesk.example", Secure: true, Username: "admin", Password: "pw-12345"}},
 		{name: "an access hash becomes the secret key", server: provider.Server{IP: "192.0.2.5", AccessHash: "key-12345"}},
 		{name: "a bad location parameter is named", server: provider.Server{Name: "p1", Hostname: "plesk.example", AccessHash: "key-12345",
-			Params: map[string]string{"location": "Mars/Olympus"}}, wantErr: "location"},
+			Params: map[string]string{"timezone": "Mars/Olympus"}}, wantErr: `param "timezone"`},
 		{name: "a server without a host is refused", server: provider.Server{AccessHash: "key-12345"}, wantErr: "no hostname"},
 	}
 	for _, tt := range tests {
@@ -82,7 +82,7 @@ func TestFromServer(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "192.0.2.77", got.PrimaryIP)
 
-		s.Params = map[string]string{"ip_address": "192.0.2.88", "location": "America/New_York"}
+		s.Params = map[string]string{"ip": "192.0.2.88", "timezone": "America/New_York"}
 		c, err = plesk.FromServer(s)
 		require.NoError(t, err)
 		got, err = c.CreateAccount(context.Background(), newAccount("delta.example", "deltaftp", ""))

@@ -30,7 +30,7 @@ func newClient(t testing.TB, srv *plesktest.Server, mod func(*plesk.Config)) *pl
 	t.Helper()
 	cfg := plesk.Config{
 		BaseURL: srv.URL, Username: plesktest.Username, Password: plesktest.Password,
-		IPAddress: "192.0.2.10", RateLimit: -1, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond,
+		IP: "192.0.2.10", RateLimit: -1, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond,
 	}
 	if mod != nil {
 		mod(&cfg)

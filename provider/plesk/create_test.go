@@ -116,7 +116,7 @@ func TestCreateAccount(t *testing.T) {
 		assert.Zero(t, srv.Calls("customer.get")+srv.Calls("customer.add"))
 		assert.NotContains(t, string(lastRequest(srv, "webspace.add")), "owner-id")
 	})
-	t.Run("Extra ip_address overrides Config.IPAddress", func(t *testing.T) {
+	t.Run("Extra ip_address overrides Config.IP", func(t *testing.T) {
 		srv := plesktest.NewServer(t, seed()...)
 		n := newAccount("gamma.example", "gammaftp", "gamma@example.org")
 		n.Extra = map[string]string{plesk.ExtraIPAddress: "2001:db8::99"}
@@ -126,7 +126,7 @@ func TestCreateAccount(t *testing.T) {
 	})
 	t.Run("no IP address is refused before any request", func(t *testing.T) {
 		srv := plesktest.NewServer(t, seed()...)
-		c := newClient(t, srv, func(c *plesk.Config) { c.IPAddress = "" })
+		c := newClient(t, srv, func(c *plesk.Config) { c.IP = "" })
 		_, err := c.CreateAccount(ctx, newAccount("gamma.example", "gammaftp", "gamma@example.org"))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "ip_address")

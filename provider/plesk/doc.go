@@ -31,9 +31,9 @@
 // IP), Port and Secure give the URL with Plesk's ports 8443 (https) and
 // 8880 (http); Username and Password log in; AccessHash is the secret
 // key. IP, when it is an address, is where CreateAccount hosts new
-// subscriptions (as WHMCS does); Params "ip_address", "location" (an IANA
-// zone for creation dates) and "version" (the packet version) override
-// the defaults. Register it with provider.FactoryOf(plesk.FromServer).
+// subscriptions (as WHMCS does); Params "ip", "timezone" (an IANA zone
+// for creation dates) and "version" (the packet version) override the
+// defaults, and any other key is an error. Register it with provider.FactoryOf(plesk.FromServer).
 //
 // # What is listed and how it maps to WHMCS fields
 //

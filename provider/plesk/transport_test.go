@@ -71,3 +71,11 @@ func TestTLSSettingsAreNeverSilentlyIgnored(t *testing.T) {
 		})
 	}
 }
+
+func TestFromServerRefusesUnknownParams(t *testing.T) {
+	_, err := plesk.FromServer(provider.Server{Name: "p1", Hostname: "plesk.example", Secure: true, AccessHash: "T",
+		Params: map[string]string{"location": "UTC", "ip_address": "192.0.2.1"}})
+	if err == nil || !strings.Contains(err.Error(), `unknown params "ip_address", "location" (known: ip, timezone, version)`) {
+		t.Fatalf("err = %v, want the old keys refused with the known ones named", err)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -41,8 +40,8 @@ const (
 	// SuspendedTag is the tag SuspendAccount sets and UnsuspendAccount
 	// removes. A guest is Suspended when it has this tag and is stopped.
 	SuspendedTag = "accountsync-suspended"
-	// DefaultTaskPollInterval is the wait between two task status reads.
-	DefaultTaskPollInterval = time.Second
+	// DefaultPollInterval is the wait between two task status reads.
+	DefaultPollInterval = time.Second
 	// DefaultTaskTimeout bounds a task wait when the context has no
 	// deadline.
 	DefaultTaskTimeout = 10 * time.Minute
@@ -133,9 +132,9 @@ type Config struct {
 	// LinkedClone makes CreateAccount ask for linked clones (full=0), which
 	// share the template's disks. The default is a full clone.
 	LinkedClone bool
-	// TaskPollInterval is the wait between task status reads (default
-	// DefaultTaskPollInterval).
-	TaskPollInterval time.Duration
+	// PollInterval is the wait between task status reads (default
+	// DefaultPollInterval).
+	PollInterval time.Duration
 	// TaskTimeout bounds a task wait when the context has no deadline
 	// (default DefaultTaskTimeout).
 	TaskTimeout time.Duration
@@ -224,8 +223,8 @@ func New(cfg Config) (*Client, error) {
 	if strings.EqualFold(cfg.ProductTagPrefix, cfg.OwnerTagPrefix) {
 		return nil, fmt.Errorf("proxmox: Config.ProductTagPrefix and OwnerTagPrefix are both %q", cfg.ProductTagPrefix)
 	}
-	if cfg.TaskPollInterval <= 0 {
-		cfg.TaskPollInterval = DefaultTaskPollInterval
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
 	}
 	if cfg.TaskTimeout <= 0 {
 		cfg.TaskTimeout = DefaultTaskTimeout
@@ -287,7 +286,7 @@ func New(cfg Config) (*Client, error) {
 // meaning; with an AccessHash, Username must be the token ID
 // "user@realm!tokenid" (or the user, with Params["tokenid"]).
 //
-// Params keys, all optional:
+// Params keys, all optional (any other is an error):
 //
 //	realm            appended to a Username without "@" (default "pam")
 //	tokenid          appended to Username as "!tokenid" when it has none
@@ -300,14 +299,18 @@ func New(cfg Config) (*Client, error) {
 //	linked_clone     "1" or "true": Config.LinkedClone
 //	timezone         an IANA zone name for Config.Location (default UTC)
 func FromServer(s provider.Server) (*Client, error) {
+	params, err := provider.ReadParams(typeName, s, "realm", "tokenid", "cluster", "identifier_field", "product_tag",
+		"owner_tag", "pools", provider.ParamConcurrency, "linked_clone", provider.ParamTimezone)
+	if err != nil {
+		return nil, err
+	}
 	base, err := s.BaseURL(DefaultPort, DefaultPort)
 	if err != nil {
 		return nil, fmt.Errorf("proxmox: %w", err)
 	}
-	p := s.Params
 	user := strings.TrimSpace(s.Username)
 	if user != "" && !strings.Contains(user, "@") {
-		realm := p["realm"]
+		realm := params.String("realm")
 		if realm == "" {
 			realm = "pam"
 		}
@@ -317,8 +320,8 @@ func FromServer(s provider.Server) (*Client, error) {
 			user += "!" + tok
 		}
 	}
-	if s.AccessHash != "" && !strings.Contains(user, "!") && p["tokenid"] != "" {
-		user += "!" + p["tokenid"]
+	if s.AccessHash != "" && !strings.Contains(user, "!") && params.Has("tokenid") {
+		user += "!" + params.String("tokenid")
 	}
 	cfg := Config{
 		BaseURL:            base,
@@ -332,37 +335,28 @@ func FromServer(s provider.Server) (*Client, error) {
 		Timeout:            s.Timeout,
 		CertSHA256:         s.CertSHA256,
 		InsecureSkipVerify: s.InsecureSkipVerify,
-		Cluster:            p["cluster"],
-		IdentifierField:    p["identifier_field"],
-		ProductTagPrefix:   p["product_tag"],
-		OwnerTagPrefix:     p["owner_tag"],
+		Cluster:            params.String("cluster"),
+		IdentifierField:    params.String("identifier_field"),
+		ProductTagPrefix:   params.String("product_tag"),
+		OwnerTagPrefix:     params.String("owner_tag"),
 	}
-	switch v := strings.ToLower(p["pools"]); v {
+	switch v := strings.ToLower(params.String("pools")); v {
 	case "", "ignored", "none":
 	case "product":
 		cfg.Pools = PoolIsProduct
 	case "owner":
 		cfg.Pools = PoolIsOwner
 	default:
-		return nil, fmt.Errorf("proxmox: server %q: params[\"pools\"] %q: want \"product\" or \"owner\"", s.Name, v)
+		return nil, fmt.Errorf("proxmox: server %q: param \"pools\" is %q, want \"product\" or \"owner\"", s.Name, v)
 	}
-	if v := p["concurrency"]; v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("proxmox: server %q: params[\"concurrency\"] %q: want a positive number", s.Name, v)
-		}
-		cfg.Concurrency = n
+	if cfg.Concurrency, err = params.PositiveInt(provider.ParamConcurrency); err != nil {
+		return nil, err
 	}
-	switch strings.ToLower(p["linked_clone"]) {
-	case "1", "true", "yes":
-		cfg.LinkedClone = true
+	if cfg.LinkedClone, err = params.Bool("linked_clone"); err != nil {
+		return nil, err
 	}
-	if tz := p["timezone"]; tz != "" {
-		loc, err := time.LoadLocation(tz)
-		if err != nil {
-			return nil, fmt.Errorf("proxmox: server %q: params[\"timezone\"]: %w", s.Name, err)
-		}
-		cfg.Location = loc
+	if cfg.Location, err = params.Location(provider.ParamTimezone); err != nil {
+		return nil, err
 	}
 	return New(cfg)
 }

@@ -86,7 +86,7 @@
 //
 // Slow operations (clone, start, stop, delete) answer a task id (UPID);
 // the client polls GET /nodes/{node}/tasks/{upid}/status every
-// Config.TaskPollInterval until the task stops, within the context's
+// Config.PollInterval until the task stops, within the context's
 // deadline (or Config.TaskTimeout when it has none), and fails with the
 // task's exit status when it is not "OK" (or "WARNINGS: n").
 //

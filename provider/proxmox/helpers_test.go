@@ -33,14 +33,14 @@ func (s *syncBuffer) String() string {
 // milliseconds and a debug log captured in logs.
 func testConfig(srv *proxmoxtest.Server, logs *syncBuffer) proxmox.Config {
 	cfg := proxmox.Config{
-		BaseURL:          srv.URL,
-		Username:         proxmoxtest.TokenID,
-		APIToken:         proxmoxtest.Token,
-		RateLimit:        -1,
-		RetryWaitMin:     time.Millisecond,
-		RetryWaitMax:     2 * time.Millisecond,
-		TaskPollInterval: time.Millisecond,
-		Timeout:          5 * time.Second,
+		BaseURL:      srv.URL,
+		Username:     proxmoxtest.TokenID,
+		APIToken:     proxmoxtest.Token,
+		RateLimit:    -1,
+		RetryWaitMin: time.Millisecond,
+		RetryWaitMax: 2 * time.Millisecond,
+		PollInterval: time.Millisecond,
+		Timeout:      5 * time.Second,
 	}
 	if logs != nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

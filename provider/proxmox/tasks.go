@@ -66,10 +66,10 @@ func (c *Client) wait(ctx context.Context, op, what, upid string) error {
 				Message: c.hc.Redactor().String(fmt.Sprintf("%s: task %s failed: %s", what, upid, exit)), Err: cause}
 		}
 		if timer == nil {
-			timer = time.NewTimer(c.cfg.TaskPollInterval)
+			timer = time.NewTimer(c.cfg.PollInterval)
 			defer timer.Stop()
 		} else {
-			timer.Reset(c.cfg.TaskPollInterval)
+			timer.Reset(c.cfg.PollInterval)
 		}
 		select {
 		case <-ctx.Done():

@@ -87,3 +87,11 @@ func TestTLSSettingsAreNeverSilentlyIgnored(t *testing.T) {
 		})
 	}
 }
+
+func TestFromServerRefusesUnknownParams(t *testing.T) {
+	_, err := proxmox.FromServer(provider.Server{Name: "pve", Hostname: "pve.example", Secure: true, Username: "root@pam!t", AccessHash: "T",
+		Params: map[string]string{"location": "UTC"}})
+	if err == nil || !strings.Contains(err.Error(), `unknown param "location"`) || !strings.Contains(err.Error(), "timezone") {
+		t.Fatalf("err = %v, want location refused and timezone named", err)
+	}
+}

@@ -214,7 +214,7 @@ func New(cfg Config) (*Client, error) {
 // SolusVM 2: BaseURL uses ports 443 and 80; the API token is AccessHash, or
 // Password when AccessHash is empty.
 //
-// These Params keys are read as well:
+// These Params keys are read as well; any other is an error:
 //
 //	concurrency      SolusVM 1 calls in flight during a listing
 //	types            SolusVM 1 virtualization types to list, comma-separated
@@ -224,12 +224,16 @@ func New(cfg Config) (*Client, error) {
 //
 // Register it with provider.FactoryOf(solusvm.FromServer).
 func FromServer(s provider.Server) (*Client, error) {
-	p := s.Params
+	known := append([]string{"api_version", provider.ParamConcurrency, "types", provider.ParamTimezone}, createKeysV1...)
+	params, err := provider.ReadParams(typeName, s, append(known, createKeysV2...)...)
+	if err != nil {
+		return nil, err
+	}
 	version := 1
-	if v := strings.TrimSpace(p["api_version"]); v != "" {
+	if v := params.String("api_version"); v != "" {
 		n, err := strconv.Atoi(strings.TrimPrefix(strings.ToLower(v), "v"))
 		if err != nil || (n != 1 && n != 2) {
-			return nil, fmt.Errorf("solusvm: server %q: params[\"api_version\"] %q: want 1 or 2", s.Name, v)
+			return nil, fmt.Errorf("solusvm: server %q: param \"api_version\" is %q, want 1 or 2", s.Name, v)
 		}
 		version = n
 	}
@@ -245,7 +249,6 @@ func FromServer(s provider.Server) (*Client, error) {
 		InsecureSkipVerify: s.InsecureSkipVerify,
 		CreateDefaults:     map[string]string{},
 	}
-	var err error
 	if version == 1 {
 		cfg.BaseURL, err = s.BaseURL(DefaultSecurePort, DefaultPlainPort)
 		cfg.APIToken = firstNonEmpty(s.Password, s.AccessHash)
@@ -257,25 +260,17 @@ func FromServer(s provider.Server) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("solusvm: %w", err)
 	}
-	if v := p["concurrency"]; v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("solusvm: server %q: params[\"concurrency\"] %q: want a positive number", s.Name, v)
-		}
-		cfg.Concurrency = n
+	if cfg.Concurrency, err = params.PositiveInt(provider.ParamConcurrency); err != nil {
+		return nil, err
 	}
-	if v := p["types"]; v != "" {
+	if v := params.String("types"); v != "" {
 		cfg.VirtTypes = splitList(v)
 	}
-	if v := p["timezone"]; v != "" {
-		loc, err := time.LoadLocation(v)
-		if err != nil {
-			return nil, fmt.Errorf("solusvm: server %q: params[\"timezone\"] %q: %w", s.Name, v, err)
-		}
-		cfg.Location = loc
+	if cfg.Location, err = params.Location(provider.ParamTimezone); err != nil {
+		return nil, err
 	}
 	for _, k := range append(append([]string{}, createKeysV1...), createKeysV2...) {
-		if v, ok := p[k]; ok {
+		if v, ok := s.Params[k]; ok {
 			cfg.CreateDefaults[k] = v
 		}
 	}
