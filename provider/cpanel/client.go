@@ -38,30 +38,31 @@ type Config struct {
 	// sent as "Authorization: whm USER:TOKEN". Whitespace and newlines are
 	// removed, so an access hash can be pasted as WHM shows it.
 	APIToken string
-	// HTTPClient is the base HTTP client; its Transport, when nil or an
-	// *http.Transport, is cloned and gets the TLS settings.
+	// HTTPClient is the base HTTP client. Its Transport, when nil or an
+	// *http.Transport, is cloned and gets the TLS settings; its
+	// CheckRedirect is replaced, because a redirect to another scheme,
+	// host or port is an error, never followed.
 	HTTPClient *http.Client
 	// Logger receives one debug line per HTTP attempt and warnings about
 	// odd data, never a secret. nil discards.
 	Logger *slog.Logger
-	// RateLimit is requests per second to this server (default
-	// httpx.DefaultRateLimit, 10); negative means unlimited. Burst
-	// defaults to the rate.
+	// RateLimit is requests per second to this server (default 10);
+	// negative means unlimited. Burst defaults to max(1, RateLimit).
 	RateLimit float64
 	Burst     int
-	// Timeout bounds each HTTP attempt, body included (default 2 minutes;
-	// listing thousands of accounts takes WHM a while).
+	// Timeout bounds each HTTP attempt, body included (default 2 minutes).
 	Timeout time.Duration
 	// CertSHA256 pins the server's certificate by the hex SHA-256 of its
-	// DER bytes, so a self-signed certificate is trusted when, and only
-	// when, it matches.
+	// DER bytes, so that a self-signed certificate is trusted when, and
+	// only when, it matches. It needs an https BaseURL: with
+	// http, New returns an error rather than ignore it.
 	CertSHA256 string
-	// InsecureSkipVerify turns certificate verification off. Prefer
-	// CertSHA256.
+	// InsecureSkipVerify turns certificate verification off; prefer
+	// CertSHA256. It too needs an https BaseURL.
 	InsecureSkipVerify bool
 	// MaxRetries is the number of retries of a read after the first
-	// attempt (default 3; negative means none). Mutations are retried only
-	// when they provably did not reach the server.
+	// attempt (default 3; negative means none). Mutations are retried
+	// only when they provably did not reach the server.
 	MaxRetries int
 	// RetryWaitMin and RetryWaitMax bound the backoff between retries
 	// (defaults 300ms and 3s).

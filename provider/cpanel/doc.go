@@ -107,6 +107,13 @@
 // provably never reached the server. A listing of thousands of accounts
 // is one request; Config.Timeout (default 2 minutes) bounds it.
 //
+// Whatever the panel answers, the client never follows a redirect to
+// another scheme, host or port (the call fails naming the target, and
+// nothing is sent there; a same-origin redirect is followed only when the
+// method and body survive it), never gives up TLS silently (CertSHA256 or
+// InsecureSkipVerify with an http:// BaseURL is an error from New), and
+// reads at most 64 MiB of a listing and 4 MiB of any other answer.
+//
 // # Testing with cpaneltest
 //
 // Package cpaneltest is an in-memory WHM server speaking the same wire

@@ -49,30 +49,37 @@ type Config struct {
 	// Password. One of the two is required.
 	APIToken string
 
-	// HTTPClient is the base HTTP client. When nil (or its Transport is
-	// nil) the client uses a transport that keeps Concurrency idle
-	// connections to the panel.
+	// HTTPClient is the base HTTP client. Its Transport, when nil or an
+	// *http.Transport, is cloned and gets the TLS settings; its
+	// CheckRedirect is replaced, because a redirect to another scheme,
+	// host or port is an error, never followed.
 	HTTPClient *http.Client
-	// Logger receives one debug line per HTTP attempt. nil discards.
+	// Logger receives one debug line per HTTP attempt and warnings about
+	// odd data, never a secret. nil discards.
 	Logger *slog.Logger
-	// RateLimit is the requests per second sent to the panel (0: 10;
-	// negative: unlimited). A listing costs
-	// one request per user, so at 10 requests per second 10,000 users take
-	// about 17 minutes: raise it for big servers the panel can take.
+	// RateLimit is requests per second to this server (default 10);
+	// negative means unlimited. Burst defaults to max(1, RateLimit).
+	// A listing costs one request per user, so at 10 requests per second
+	// 10,000 users take about 17 minutes: raise it for big servers the
+	// panel can take.
 	RateLimit float64
 	Burst     int
-	// Timeout bounds each attempt (0: 2 minutes).
+	// Timeout bounds each HTTP attempt, body included (default 2 minutes).
 	Timeout time.Duration
-	// CertSHA256 pins the panel's (often self-signed) certificate by the hex
-	// SHA-256 of its DER bytes. InsecureSkipVerify turns verification off;
-	// prefer the pin.
-	CertSHA256         string
+	// CertSHA256 pins the server's certificate by the hex SHA-256 of its
+	// DER bytes, so that a self-signed certificate is trusted when, and
+	// only when, it matches. It needs an https BaseURL: with
+	// http, New returns an error rather than ignore it.
+	CertSHA256 string
+	// InsecureSkipVerify turns certificate verification off; prefer
+	// CertSHA256. It too needs an https BaseURL.
 	InsecureSkipVerify bool
 	// MaxRetries is the number of retries of a read after the first
-	// attempt (0: 3; negative: none). Writes are retried only when the
-	// request provably never reached the panel.
+	// attempt (default 3; negative means none). Mutations are retried
+	// only when they provably did not reach the server.
 	MaxRetries int
-	// RetryWaitMin and RetryWaitMax bound the backoff between retries.
+	// RetryWaitMin and RetryWaitMax bound the backoff between retries
+	// (defaults 300ms and 3s).
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
 

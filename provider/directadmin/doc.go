@@ -127,7 +127,7 @@
 //
 // # Rate limits and retries
 //
-// Requests go through internal/httpx: Config.RateLimit requests per second
+// The client sends Config.RateLimit requests per second
 // to the panel (default 10; negative for none), retries with backoff for
 // reads (Config.MaxRetries, default 3) on transport errors, 429 and 5xx,
 // and none for writes unless the request never reached the panel. A
@@ -137,6 +137,13 @@
 // (per attempt, default 2 minutes) above the panel's slowest answer.
 // Answers are URL-encoded unless Config.JSON asks for json=yes; both forms
 // are always understood.
+//
+// Whatever the panel answers, the client never follows a redirect to
+// another scheme, host or port (the call fails naming the target, and
+// nothing is sent there; a same-origin redirect is followed only when the
+// method and body survive it), never gives up TLS silently (CertSHA256 or
+// InsecureSkipVerify with an http:// BaseURL is an error from New), and
+// reads at most 64 MiB of a listing and 4 MiB of any other answer.
 //
 // # Testing with directadmintest
 //

@@ -104,16 +104,38 @@ type Config struct {
 	// Nova's timestamps are UTC.
 	Location *time.Location
 
-	HTTPClient         *http.Client
-	Logger             *slog.Logger // nil discards
-	RateLimit          float64      // requests/s to the cloud; 0 = 10 requests/s; <0 unlimited
-	Burst              int
-	Timeout            time.Duration // per attempt
-	CertSHA256         string        // TLS pin, for Keystone and compute alike
+	// HTTPClient is the base HTTP client. Its Transport, when nil or an
+	// *http.Transport, is cloned and gets the TLS settings; its
+	// CheckRedirect is replaced, because a redirect to another scheme,
+	// host or port is an error, never followed.
+	HTTPClient *http.Client
+	// Logger receives one debug line per HTTP attempt and warnings about
+	// odd data, never a secret. nil discards.
+	Logger *slog.Logger
+	// RateLimit is requests per second to this server (default 10);
+	// negative means unlimited. Burst defaults to max(1, RateLimit).
+	// Keystone and the compute endpoint share this one budget.
+	RateLimit float64
+	Burst     int
+	// Timeout bounds each HTTP attempt, body included (default 2 minutes).
+	Timeout time.Duration
+	// CertSHA256 pins the server's certificate by the hex SHA-256 of its
+	// DER bytes, so that a self-signed certificate is trusted when, and
+	// only when, it matches. It applies to Keystone and to the
+	// compute endpoint alike. It needs an https BaseURL: with
+	// http, New returns an error rather than ignore it.
+	CertSHA256 string
+	// InsecureSkipVerify turns certificate verification off; prefer
+	// CertSHA256. It too needs an https BaseURL.
 	InsecureSkipVerify bool
-	MaxRetries         int // 0 = default 3, <0 = none
-	RetryWaitMin       time.Duration
-	RetryWaitMax       time.Duration
+	// MaxRetries is the number of retries of a read after the first
+	// attempt (default 3; negative means none). Mutations are retried
+	// only when they provably did not reach the server.
+	MaxRetries int
+	// RetryWaitMin and RetryWaitMax bound the backoff between retries
+	// (defaults 300ms and 3s).
+	RetryWaitMin time.Duration
+	RetryWaitMax time.Duration
 }
 
 // String describes the configuration without its secrets.

@@ -44,7 +44,12 @@
 //
 // The token is sent only to the catalog's compute endpoint: the pages of a
 // listing are requested from that endpoint with the query of Nova's next
-// link, never from the host the link names.
+// link, never from the host the link names. That endpoint may be on
+// another host than Keystone (Keystone, once it has authenticated the
+// client, is trusted to name it), but redirects are judged against the
+// endpoint's own origin: a compute answer that redirects to another host
+// fails like any other, and a plain-http compute endpoint behind an https
+// Keystone is refused rather than sent the token unencrypted.
 //
 // # What is listed and how it maps to WHMCS fields
 //
@@ -159,6 +164,13 @@
 // RetryWaitMax; mutations are retried only when the request provably never
 // reached the cloud. Config.Timeout bounds each attempt; ctx bounds the
 // whole call, polling included.
+//
+// Whatever the panel answers, the client never follows a redirect to
+// another scheme, host or port (the call fails naming the target, and
+// nothing is sent there; a same-origin redirect is followed only when the
+// method and body survive it), never gives up TLS silently (CertSHA256 or
+// InsecureSkipVerify with an http:// BaseURL is an error from New), and
+// reads at most 64 MiB of a listing and 4 MiB of any other answer.
 //
 // # Testing with openstacktest
 //

@@ -124,6 +124,13 @@
 // times (default 3) on transport errors, 429 (honouring Retry-After) and
 // 5xx.
 //
+// Whatever the panel answers, the client never follows a redirect to
+// another scheme, host or port (the call fails naming the target, and
+// nothing is sent there; a same-origin redirect is followed only when the
+// method and body survive it), never gives up TLS silently (CertSHA256 or
+// InsecureSkipVerify with an http:// BaseURL is an error from New), and
+// reads at most 64 MiB of a listing and 4 MiB of any other answer.
+//
 // # Testing with plesktest
 //
 // Package plesktest is an in-memory Plesk XML-API on httptest: it checks

@@ -20,7 +20,7 @@ const (
 	// DefaultPort is the port pveproxy listens on (https only).
 	DefaultPort = 8006
 	// DefaultRateLimit is the request budget per second to one cluster. It
-	// is higher than the shared httpx default because a listing reads one
+	// is higher than the other panels' default of 10 because a listing reads one
 	// guest configuration per guest: at 10 requests a second, 10,000 guests
 	// would take 17 minutes.
 	DefaultRateLimit = 100
@@ -92,20 +92,36 @@ type Config struct {
 	// preferred over Password: no login, no CSRF token, no expiry.
 	APIToken string
 
+	// HTTPClient is the base HTTP client. Its Transport, when nil or an
+	// *http.Transport, is cloned and gets the TLS settings; its
+	// CheckRedirect is replaced, because a redirect to another scheme,
+	// host or port is an error, never followed.
 	HTTPClient *http.Client
-	Logger     *slog.Logger // nil discards
-	// RateLimit is the request budget per second (default DefaultRateLimit);
-	// negative means unlimited.
+	// Logger receives one debug line per HTTP attempt and warnings about
+	// odd data, never a secret. nil discards.
+	Logger *slog.Logger
+	// RateLimit is requests per second to this server (default DefaultRateLimit, 100);
+	// negative means unlimited. Burst defaults to max(1, RateLimit).
+	// A listing reads one guest configuration per guest, hence the higher
+	// default than the other panels'.
 	RateLimit float64
 	Burst     int
-	// Timeout bounds each HTTP attempt (default httpx.DefaultTimeout).
+	// Timeout bounds each HTTP attempt, body included (default 2 minutes).
 	Timeout time.Duration
-	// CertSHA256 pins the node's self-signed certificate (pveproxy-ssl.pem
-	// or pve-ssl.pem) by the hex SHA-256 of its DER bytes.
-	CertSHA256         string
+	// CertSHA256 pins the server's certificate by the hex SHA-256 of its
+	// DER bytes, so that a self-signed certificate is trusted when, and
+	// only when, it matches. It needs an https BaseURL: with
+	// http, New returns an error rather than ignore it.
+	CertSHA256 string
+	// InsecureSkipVerify turns certificate verification off; prefer
+	// CertSHA256. It too needs an https BaseURL.
 	InsecureSkipVerify bool
-	// MaxRetries is the number of retries of a read (default 3; <0 none).
-	MaxRetries   int
+	// MaxRetries is the number of retries of a read after the first
+	// attempt (default 3; negative means none). Mutations are retried
+	// only when they provably did not reach the server.
+	MaxRetries int
+	// RetryWaitMin and RetryWaitMax bound the backoff between retries
+	// (defaults 300ms and 3s).
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
 

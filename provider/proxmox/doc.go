@@ -139,14 +139,21 @@
 //
 // # Rate limits and retries
 //
-// Requests go through internal/httpx: reads are retried on transport
+// Reads are retried on transport
 // errors, 429 (after Retry-After) and 5xx, Config.MaxRetries times; writes
 // only when they provably did not arrive, and once after a refused ticket.
 // The request budget is Config.RateLimit, by default [DefaultRateLimit]
-// (100 a second, above the shared default, because a listing reads one
-// configuration per guest). Without a Config.HTTPClient the client keeps
-// Config.Concurrency+2 idle connections, so that a listing does not open a
-// TLS connection per read.
+// (100 a second, above the other panels' 10, because a listing reads one
+// configuration per guest). The client keeps Config.Concurrency+2 idle
+// connections (at least 16), so that a listing does not open a TLS
+// connection per read.
+//
+// Whatever the panel answers, the client never follows a redirect to
+// another scheme, host or port (the call fails naming the target, and
+// nothing is sent there; a same-origin redirect is followed only when the
+// method and body survive it), never gives up TLS silently (CertSHA256 or
+// InsecureSkipVerify with an http:// BaseURL is an error from New), and
+// reads at most 64 MiB of a listing and 4 MiB of any other answer.
 //
 // # Testing with proxmoxtest
 //

@@ -128,13 +128,20 @@
 //
 // # Rate limits and retries
 //
-// Calls go through internal/httpx: Config.RateLimit requests per second
+// The client sends Config.RateLimit requests per second
 // (default 10), reads retried on transport errors, 429 and 5xx, honouring
 // Retry-After. A SolusVM 1 listing of N servers on M nodes makes
 // N + M + 5 calls, Config.Concurrency (default 4) at a time, so at the
 // default rate a master with 10,000 servers takes about 17 minutes: raise
 // RateLimit as far as the master allows. The client keeps as many idle
 // connections as it has calls in flight. SolusVM 2 needs one call per page.
+//
+// Whatever the panel answers, the client never follows a redirect to
+// another scheme, host or port (the call fails naming the target, and
+// nothing is sent there; a same-origin redirect is followed only when the
+// method and body survive it), never gives up TLS silently (CertSHA256 or
+// InsecureSkipVerify with an http:// BaseURL is an error from New), and
+// reads at most 64 MiB of a listing and 4 MiB of any other answer.
 //
 // # Testing with solusvmtest
 //
