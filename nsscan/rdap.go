@@ -301,27 +301,13 @@ func (c *rdapClient) wait(ctx context.Context, host string) error {
 		// the check for what may be an hour.
 		return fmt.Errorf("nsscan: rdap %s: asked to retry after %s: %w", host, until.Format(time.RFC3339), ErrRateLimited)
 	}
-	if l == nil {
-		return nil
+	if _, err := pace(ctx, l); err != nil {
+		if errors.Is(err, errLimited) {
+			return fmt.Errorf("nsscan: rdap %s: %w: %w", host, err, ErrRateLimited)
+		}
+		return err
 	}
-	r := l.Reserve()
-	d := r.Delay()
-	if d <= 0 {
-		return nil
-	}
-	if dl, ok := ctx.Deadline(); ok && time.Now().Add(d).After(dl) {
-		r.Cancel()
-		return fmt.Errorf("nsscan: rdap %s: pacing would pass the deadline: %w", host, ErrRateLimited)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		r.Cancel()
-		return ctx.Err()
-	}
+	return nil
 }
 
 // backOff records a 429's Retry-After (seconds or an HTTP date; a minute

@@ -21,9 +21,6 @@ const ednsSize = 1232
 var (
 	// errTimeout marks a query that got no answer in time.
 	errTimeout = errors.New("no answer in time")
-	// errLimited marks a query that a per-server limiter would have delayed
-	// past the context's deadline.
-	errLimited = errors.New("per-server rate limit would pass the deadline")
 )
 
 // exchange sends one question to one server over UDP, and once more over
@@ -52,34 +49,17 @@ func (c *Checker) exchange(ctx context.Context, srv server, qname string, qtype 
 	return resp, 2, "tcp", err
 }
 
-// wait honours the per-server rate limit, failing with errLimited at once
-// when the delay would pass ctx's deadline.
+// wait honours the per-server rate limit (see pace).
 func (c *Checker) wait(ctx context.Context, ap netip.AddrPort) error {
-	if err := ctx.Err(); err != nil {
-		return err
+	var l *rate.Limiter
+	if c.limit != rate.Inf {
+		l = c.limiterFor(ap)
 	}
-	if c.limit == rate.Inf {
-		return nil
+	waited, err := pace(ctx, l)
+	if waited {
+		c.stats.rateWaits.Add(1)
 	}
-	r := c.limiterFor(ap).Reserve()
-	d := r.Delay()
-	if d == 0 {
-		return nil
-	}
-	c.stats.rateWaits.Add(1)
-	if dl, ok := ctx.Deadline(); ok && time.Now().Add(d).After(dl) {
-		r.Cancel()
-		return errLimited
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		r.Cancel()
-		return ctx.Err()
-	}
+	return err
 }
 
 // exchangeTCP sends one query over a new TCP connection (RFC 7766 framing:

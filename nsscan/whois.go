@@ -267,6 +267,7 @@ func (w *RegistryWhois) query(ctx context.Context, q, server string) (string, er
 	}
 }
 
+// wait paces queries to one WHOIS server (see pace).
 func (w *RegistryWhois) wait(ctx context.Context, server string) error {
 	if w.limit == rate.Inf {
 		return nil
@@ -278,24 +279,13 @@ func (w *RegistryWhois) wait(ctx context.Context, server string) error {
 		w.limiters[server] = l
 	}
 	w.mu.Unlock()
-	r := l.Reserve()
-	d := r.Delay()
-	if d == 0 {
-		return nil
+	if _, err := pace(ctx, l); err != nil {
+		if errors.Is(err, errLimited) {
+			return fmt.Errorf("nsscan: whois %s: %w: %w", server, err, ErrRateLimited)
+		}
+		return err
 	}
-	if dl, ok := ctx.Deadline(); ok && time.Now().Add(d).After(dl) {
-		r.Cancel()
-		return fmt.Errorf("nsscan: whois %s: pacing would pass the deadline: %w", server, ErrRateLimited)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		r.Cancel()
-		return ctx.Err()
-	}
+	return nil
 }
 
 // ctxDialer dials with a context and closes the connection when the context

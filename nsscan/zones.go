@@ -158,7 +158,7 @@ func (c *Checker) ask(ctx context.Context, apex string, servers []server, qname 
 	fail := &stepError{zone: apex}
 	first := start(servers, qname)
 	var deadBuf [16]bool
-	dead := deadBuf[:0]
+	var dead []bool
 	if len(servers) > len(deadBuf) {
 		dead = make([]bool, len(servers))
 	} else {
