@@ -281,7 +281,7 @@ func list(names []string) string {
 }
 
 // fail makes r an Error result.
-func (r *Result) fail(category string, err error, detail string) {
+func (r *Result) fail(category Category, err error, detail string) {
 	r.Status, r.Category, r.Err, r.Detail = StatusError, category, err, detail
 }
 

@@ -28,14 +28,14 @@ func TestCheckReadsTheParentReferral(t *testing.T) {
 		domain      string
 		want        nsscan.Expectation
 		status      nsscan.Status
-		category    string
+		category    nsscan.Category
 		domainOut   string
 		zone        string
 		nameservers []string
 		matched     []string
 		missing     []string
 		unexpected  []string
-		source      string
+		source      nsscan.Source
 		attempts    int
 		detail      string
 	}{
@@ -171,15 +171,15 @@ func TestCheckMovesOnFromAFaultyRegistryServer(t *testing.T) {
 		answerer string
 		slow     bool
 	}{
-		{name: "SERVFAIL moves on to the next server", fault: nsscantest.ServFail, attempts: 2, answerer: second},
-		{name: "REFUSED moves on to the next server", fault: nsscantest.Refused, attempts: 2, answerer: second},
-		{name: "a dropped query moves on after the timeout", fault: nsscantest.Drop, attempts: 2, answerer: second, slow: true},
-		{name: "an empty truncated answer is asked again over TCP at the same server", fault: nsscantest.TruncateUDP, attempts: 2, answerer: first},
-		{name: "an answer to another question is not used", fault: nsscantest.WrongQuestion, attempts: 2, answerer: second},
-		{name: "a stale answer with another ID is ignored", fault: nsscantest.StaleID, attempts: 1, answerer: first},
-		{name: "an upward referral moves on", fault: nsscantest.ReferUp, attempts: 2, answerer: second},
-		{name: "a referral back to the same zone (a loop) moves on", fault: nsscantest.ReferSelf, attempts: 2, answerer: second},
-		{name: "a lame answer moves on", fault: nsscantest.Lame, attempts: 2, answerer: second},
+		{name: "SERVFAIL moves on to the next server", fault: nsscantest.FaultServFail, attempts: 2, answerer: second},
+		{name: "REFUSED moves on to the next server", fault: nsscantest.FaultRefused, attempts: 2, answerer: second},
+		{name: "a dropped query moves on after the timeout", fault: nsscantest.FaultDrop, attempts: 2, answerer: second, slow: true},
+		{name: "an empty truncated answer is asked again over TCP at the same server", fault: nsscantest.FaultTruncateUDP, attempts: 2, answerer: first},
+		{name: "an answer to another question is not used", fault: nsscantest.FaultWrongQuestion, attempts: 2, answerer: second},
+		{name: "a stale answer with another ID is ignored", fault: nsscantest.FaultStaleID, attempts: 1, answerer: first},
+		{name: "an upward referral moves on", fault: nsscantest.FaultReferUp, attempts: 2, answerer: second},
+		{name: "a referral back to the same zone (a loop) moves on", fault: nsscantest.FaultReferSelf, attempts: 2, answerer: second},
+		{name: "a lame answer moves on", fault: nsscantest.FaultLame, attempts: 2, answerer: second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -217,18 +217,18 @@ func TestCheckReportsRegistryServersThatAllFail(t *testing.T) {
 	tests := []struct {
 		name     string
 		fault    nsscantest.Fault
-		category string
+		category nsscan.Category
 		detail   string
 		attempts int // zero: one per registry server
 	}{
-		{name: "all SERVFAIL is unable to check, without asking a server twice", fault: nsscantest.ServFail, category: nsscan.CategoryUnableToCheck, detail: "SERVFAIL"},
-		{name: "all REFUSED is unable to check", fault: nsscantest.Refused, category: nsscan.CategoryUnableToCheck, detail: "REFUSED"},
-		{name: "all silent is a timeout after retrying a server within the attempts", fault: nsscantest.Drop, category: nsscan.CategoryTimeout,
+		{name: "all SERVFAIL is unable to check, without asking a server twice", fault: nsscantest.FaultServFail, category: nsscan.CategoryUnableToCheck, detail: "SERVFAIL"},
+		{name: "all REFUSED is unable to check", fault: nsscantest.FaultRefused, category: nsscan.CategoryUnableToCheck, detail: "REFUSED"},
+		{name: "all silent is a timeout after retrying a server within the attempts", fault: nsscantest.FaultDrop, category: nsscan.CategoryTimeout,
 			detail: "answered within 250ms", attempts: 3},
-		{name: "all answering another question is unable to check", fault: nsscantest.WrongQuestion, category: nsscan.CategoryUnableToCheck, detail: "different question"},
-		{name: "all referring upward is unable to check", fault: nsscantest.ReferUp, category: nsscan.CategoryUnableToCheck, detail: "referral upward"},
-		{name: "all referring in a loop is unable to check", fault: nsscantest.ReferSelf, category: nsscan.CategoryUnableToCheck, detail: "referral upward to test"},
-		{name: "all lame is unable to check", fault: nsscantest.Lame, category: nsscan.CategoryUnableToCheck, detail: "lame"},
+		{name: "all answering another question is unable to check", fault: nsscantest.FaultWrongQuestion, category: nsscan.CategoryUnableToCheck, detail: "different question"},
+		{name: "all referring upward is unable to check", fault: nsscantest.FaultReferUp, category: nsscan.CategoryUnableToCheck, detail: "referral upward"},
+		{name: "all referring in a loop is unable to check", fault: nsscantest.FaultReferSelf, category: nsscan.CategoryUnableToCheck, detail: "referral upward to test"},
+		{name: "all lame is unable to check", fault: nsscantest.FaultLame, category: nsscan.CategoryUnableToCheck, detail: "lame"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -259,7 +259,7 @@ func TestCheckReportsRegistryServersThatAllFail(t *testing.T) {
 
 func TestCheckWhenTheRootFails(t *testing.T) {
 	lab := startLab(t)
-	lab.SetFault(nsscantest.AddrRoot, nsscantest.Drop)
+	lab.SetFault(nsscantest.AddrRoot, nsscantest.FaultDrop)
 	c := newChecker(t, lab.Config())
 	r := c.Check(context.Background(), "good.test", hostco())
 	if r.Status != nsscan.StatusError || r.Category != nsscan.CategoryTimeout {
@@ -269,7 +269,7 @@ func TestCheckWhenTheRootFails(t *testing.T) {
 		t.Errorf("attempts %d: the shared root lookup is not the domain's own", r.Attempts)
 	}
 	// A failed lookup is not cached: once the root answers, checks work.
-	lab.SetFault(nsscantest.AddrRoot, nsscantest.NoFault)
+	lab.SetFault(nsscantest.AddrRoot, nsscantest.FaultNone)
 	if r := c.Check(context.Background(), "good.test", hostco()); r.Status != nsscan.StatusCorrect {
 		t.Errorf("after the root recovered: %s/%s %s", r.Status, r.Category, r.Detail)
 	}
@@ -300,7 +300,7 @@ func TestCheckConfirmsNegativeVerdictsWithASecondServer(t *testing.T) {
 		name     string
 		servers  []nsscantest.Server
 		status   nsscan.Status
-		category string
+		category nsscan.Category
 		attempts int
 		detail   string
 	}{
@@ -316,7 +316,7 @@ func TestCheckConfirmsNegativeVerdictsWithASecondServer(t *testing.T) {
 				s := registry(moved, nsscantest.TestZone())
 				for i := range s {
 					if s[i].Addr == otherServer(first) {
-						s[i].Fault = nsscantest.ServFail
+						s[i].Fault = nsscantest.FaultServFail
 					}
 				}
 				return s
@@ -411,8 +411,8 @@ func TestCheckAllStops(t *testing.T) {
 	})
 	t.Run("cancelling the context ends the checks in flight at once", func(t *testing.T) {
 		lab := startLab(t)
-		lab.SetFault(nsscantest.AddrTest1, nsscantest.Drop)
-		lab.SetFault(nsscantest.AddrTest2, nsscantest.Drop)
+		lab.SetFault(nsscantest.AddrTest1, nsscantest.FaultDrop)
+		lab.SetFault(nsscantest.AddrTest2, nsscantest.FaultDrop)
 		cfg := lab.Config()
 		cfg.Timeout = 10 * time.Second
 		cfg.Concurrency = 4
@@ -510,9 +510,14 @@ func TestResultJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, k := range []string{"input", "domain", "unicode", "zone", "status", "nameservers", "matched", "missing",
-			"unexpected", "source", "parent_server", "attempts", "duration_ns", "detail"} {
+			"unexpected", "source", "parentServer", "attempts", "durationNs", "detail"} {
 			if _, ok := m[k]; !ok {
 				t.Errorf("%s: key %q missing from %s", d, k, b)
+			}
+		}
+		for k := range m {
+			if strings.ContainsAny(k, "_-") || strings.ToLower(k[:1]) != k[:1] {
+				t.Errorf("%s: key %q is not camelCase like the rest of the module", d, k)
 			}
 		}
 		if (r.Err != nil) != (m["error"] != nil) {
@@ -526,6 +531,16 @@ func TestResultJSON(t *testing.T) {
 			!slices.Equal(back.Nameservers, r.Nameservers) || (back.Err == nil) != (r.Err == nil) {
 			t.Errorf("%s: round trip %+v, want %+v", d, back, r)
 		}
+	}
+}
+
+func TestExpectationJSON(t *testing.T) {
+	b, err := json.Marshal(nsscan.Expectation{Nameservers: []string{"ns1.hostco.test"}, MinMatches: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"nameservers":["ns1.hostco.test"],"minMatches":1}`; string(b) != want {
+		t.Errorf("got %s, want %s", b, want)
 	}
 }
 

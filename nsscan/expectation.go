@@ -28,7 +28,7 @@ var ErrInvalidExpectation = errors.New("nsscan: invalid expectation")
 // the number of distinct entries.
 type Expectation struct {
 	Nameservers []string `json:"nameservers"`
-	MinMatches  int      `json:"min_matches"`
+	MinMatches  int      `json:"minMatches"`
 }
 
 // Normalize returns the expectation with every name lower-cased, converted to

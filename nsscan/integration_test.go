@@ -185,7 +185,7 @@ func TestAgainstNSDAndKnot(t *testing.T) {
 		domain      string
 		want        nsscan.Expectation
 		status      nsscan.Status
-		category    string
+		category    nsscan.Category
 		zone        string
 		nameservers []string
 		attempts    int

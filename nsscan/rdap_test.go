@@ -65,8 +65,8 @@ func TestCheckFallsBackToRDAP(t *testing.T) {
 		name     string
 		domain   string
 		status   nsscan.Status
-		category string
-		source   string
+		category nsscan.Category
+		source   nsscan.Source
 		detail   string
 	}{
 		{name: "RDAP nameservers are judged when every registry server fails", domain: "good.test",
@@ -81,8 +81,8 @@ func TestCheckFallsBackToRDAP(t *testing.T) {
 	}
 	rdap := startRDAP(t)
 	lab := startLab(t)
-	lab.SetFault(nsscantest.AddrTest1, nsscantest.ServFail)
-	lab.SetFault(nsscantest.AddrTest2, nsscantest.ServFail)
+	lab.SetFault(nsscantest.AddrTest1, nsscantest.FaultServFail)
+	lab.SetFault(nsscantest.AddrTest2, nsscantest.FaultServFail)
 	cfg := lab.Config()
 	cfg.RDAP = rdap.config()
 	c := newChecker(t, cfg)
@@ -138,8 +138,8 @@ func TestCheckGoesFromRDAPToWhois(t *testing.T) {
 	rdap := startRDAP(t)
 	_, registry, wcfg := whoisLab(t, 0)
 	lab := startLab(t)
-	lab.SetFault(nsscantest.AddrTest1, nsscantest.Refused)
-	lab.SetFault(nsscantest.AddrTest2, nsscantest.Refused)
+	lab.SetFault(nsscantest.AddrTest1, nsscantest.FaultRefused)
+	lab.SetFault(nsscantest.AddrTest2, nsscantest.FaultRefused)
 	cfg := lab.Config()
 	cfg.RDAP = rdap.config()
 	cfg.RDAP.Servers = map[string]string{"test": rdap.URL + "/broken/"}

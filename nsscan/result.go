@@ -23,52 +23,59 @@ const (
 	StatusError Status = "error"
 )
 
-// Categories of an Error result. Correct and Incorrect results have an empty
-// Category.
+// Category says why a check ended in [StatusError]: a machine-readable
+// reason beside the human Detail. Correct and Incorrect results have an
+// empty Category.
+type Category string
+
+// The categories of an Error result.
 const (
 	// CategoryInvalidDomain: the input is not a domain name that can be
 	// delegated (bad characters, one label, an IP address, a public suffix).
-	CategoryInvalidDomain = "invalid-domain"
+	CategoryInvalidDomain Category = "invalid-domain"
 	// CategoryTLDNotSupported: the root zone has no such top-level domain.
-	CategoryTLDNotSupported = "tld-not-supported"
+	CategoryTLDNotSupported Category = "tld-not-supported"
 	// CategoryNotDelegated: the registry answered authoritatively that the
 	// name does not exist (expired, on hold, never registered), confirmed by
 	// a second registry server where there is one.
-	CategoryNotDelegated = "not-delegated"
+	CategoryNotDelegated Category = "not-delegated"
 	// CategoryAlias: the registry has a CNAME at the name, not a delegation.
-	CategoryAlias = "alias"
+	CategoryAlias Category = "alias"
 	// CategoryNotAZone: the name exists inside the registry's zone but is not
 	// delegated.
-	CategoryNotAZone = "not-a-zone"
+	CategoryNotAZone Category = "not-a-zone"
 	// CategoryUnableToCheck: every registry server tried failed (SERVFAIL,
 	// REFUSED, lame, malformed or looping answers) and no fallback answered.
-	CategoryUnableToCheck = "unable-to-check-nameservers"
+	CategoryUnableToCheck Category = "unable-to-check-nameservers"
 	// CategoryTimeout: no registry server answered in time, or the check was
 	// cancelled, and no fallback answered.
-	CategoryTimeout = "timeout"
+	CategoryTimeout Category = "timeout"
 	// CategoryUnableToObtainWhois: DNS could not answer and the configured
 	// RDAP and WHOIS fallbacks gave no nameservers either.
-	CategoryUnableToObtainWhois = "unable-to-obtain-whois"
+	CategoryUnableToObtainWhois Category = "unable-to-obtain-whois"
 	// CategoryRateLimited: a per-server rate limit would have delayed the
 	// check past its context's deadline, or a registry service refused with a
 	// rate-limit answer.
-	CategoryRateLimited = "rate-limited"
+	CategoryRateLimited Category = "rate-limited"
 	// CategoryInvalidExpectation: the Expectation itself was invalid; see
 	// [Expectation.Normalize]. Every result of the call has it.
-	CategoryInvalidExpectation = "invalid-expectation"
+	CategoryInvalidExpectation Category = "invalid-expectation"
 )
 
-// Sources of a verdict, in Result.Source.
+// Source says where the delegation behind a verdict came from.
+type Source string
+
+// The sources of a verdict.
 const (
 	// SourceReferral: a referral from a server of the parent zone.
-	SourceReferral = "dns-referral"
+	SourceReferral Source = "dns-referral"
 	// SourceParentAuthoritative: the parent's server is also authoritative
 	// for the domain and answered its NS set directly.
-	SourceParentAuthoritative = "dns-parent-aa"
+	SourceParentAuthoritative Source = "dns-parent-aa"
 	// SourceRDAP: the registry's RDAP service.
-	SourceRDAP = "rdap"
+	SourceRDAP Source = "rdap"
 	// SourceWhois: the registry's WHOIS service.
-	SourceWhois = "whois"
+	SourceWhois Source = "whois"
 )
 
 // Result is the verdict on one domain and the evidence behind it. Name lists
@@ -87,7 +94,7 @@ type Result struct {
 	// Status is the verdict.
 	Status Status `json:"status"`
 	// Category says why Status is Error; empty otherwise.
-	Category string `json:"category,omitempty"`
+	Category Category `json:"category,omitempty"`
 	// Nameservers is the delegation as the source gave it.
 	Nameservers []string `json:"nameservers"`
 	// Matched are the delegated nameservers that match an expected entry.
@@ -97,11 +104,11 @@ type Result struct {
 	// Unexpected are the delegated nameservers that match no expected entry.
 	Unexpected []string `json:"unexpected"`
 	// Source is where the delegation came from (SourceReferral, ...).
-	Source string `json:"source,omitempty"`
+	Source Source `json:"source,omitempty"`
 	// ParentServer is the server that gave the verdict, as
 	// "name (address:port)" for DNS, the base URL for RDAP and host:port for
 	// WHOIS.
-	ParentServer string `json:"parent_server,omitempty"`
+	ParentServer string `json:"parentServer,omitempty"`
 	// Attempts counts the queries sent for this domain: DNS queries over UDP
 	// and TCP, including the confirming one, plus RDAP and WHOIS requests.
 	// Queries that find and cache the registry's own servers are shared by
@@ -109,7 +116,7 @@ type Result struct {
 	// check happened to run first.
 	Attempts int `json:"attempts"`
 	// Duration is the wall time of the check.
-	Duration time.Duration `json:"duration_ns"`
+	Duration time.Duration `json:"durationNs"`
 	// Detail is one sentence a support agent can act on.
 	Detail string `json:"detail"`
 	// Err is the underlying error of an Error result (nil otherwise). It

@@ -201,8 +201,8 @@ func TestCheckFallsBackToWhoisWhenDNSCannotSay(t *testing.T) {
 		domain   string
 		whois    func(cfg nsscan.WhoisConfig) nsscan.WhoisClient
 		status   nsscan.Status
-		category string
-		source   string
+		category nsscan.Category
+		source   nsscan.Source
 		attempts int
 	}{
 		{name: "WHOIS nameservers are judged when every registry server fails", domain: "good.test",
@@ -223,8 +223,8 @@ func TestCheckFallsBackToWhoisWhenDNSCannotSay(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, wcfg := whoisLab(t, 0)
 			lab := startLab(t)
-			lab.SetFault(nsscantest.AddrTest1, nsscantest.ServFail)
-			lab.SetFault(nsscantest.AddrTest2, nsscantest.ServFail)
+			lab.SetFault(nsscantest.AddrTest1, nsscantest.FaultServFail)
+			lab.SetFault(nsscantest.AddrTest2, nsscantest.FaultServFail)
 			cfg := lab.Config()
 			if tt.whois != nil {
 				cfg.Whois = tt.whois(wcfg)
@@ -250,8 +250,8 @@ func TestCheckFallsBackToWhoisWhenDNSCannotSay(t *testing.T) {
 	t.Run("without a WHOIS client nothing is asked and the DNS failure stands", func(t *testing.T) {
 		_, registry, _ := whoisLab(t, 0)
 		lab := startLab(t)
-		lab.SetFault(nsscantest.AddrTest1, nsscantest.ServFail)
-		lab.SetFault(nsscantest.AddrTest2, nsscantest.ServFail)
+		lab.SetFault(nsscantest.AddrTest1, nsscantest.FaultServFail)
+		lab.SetFault(nsscantest.AddrTest2, nsscantest.FaultServFail)
 		c := newChecker(t, lab.Config())
 		r := c.Check(context.Background(), "good.test", hostco())
 		if r.Category != nsscan.CategoryUnableToCheck || len(registry.queries()) != 0 {

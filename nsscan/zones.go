@@ -117,7 +117,7 @@ func (e *stepError) Unwrap() error {
 }
 
 // category maps the failure to a Result category.
-func (e *stepError) category() string {
+func (e *stepError) category() Category {
 	switch {
 	case e.ctxErr != nil:
 		return CategoryTimeout

@@ -178,7 +178,7 @@ func writeTable(w io.Writer, results []nsscan.Result) error {
 		if r.Unicode != "" && r.Unicode != r.Domain {
 			name += " (" + r.Unicode + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, r.Status, orDash(r.Category), orDash(strings.Join(r.Nameservers, ",")), r.Detail)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, r.Status, orDash(string(r.Category)), orDash(strings.Join(r.Nameservers, ",")), r.Detail)
 	}
 	return tw.Flush()
 }

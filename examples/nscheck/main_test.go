@@ -95,9 +95,26 @@ func TestNscheckJSONFromAFile(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &results); err != nil {
 		t.Fatalf("not a JSON array of results: %v\n%s", err, stdout.String())
 	}
+	var raw []map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &raw); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := raw[0]["parentServer"]; !ok {
+		t.Errorf("no parentServer key in %v", raw[0])
+	}
+	if _, ok := raw[0]["durationNs"]; !ok {
+		t.Errorf("no durationNs key in %v", raw[0])
+	}
+	for _, r := range raw {
+		for k := range r {
+			if strings.Contains(k, "_") {
+				t.Errorf("key %q is snake_case; the module writes camelCase", k)
+			}
+		}
+	}
 	got := make([]string, len(results))
 	for i, r := range results {
-		got[i] = r.Input + ":" + string(r.Status) + ":" + r.Category
+		got[i] = r.Input + ":" + string(r.Status) + ":" + string(r.Category)
 	}
 	want := "good.test:correct: elsewhere.test:incorrect: bad name:error:invalid-domain"
 	if strings.Join(got, " ") != want {

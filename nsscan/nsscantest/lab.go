@@ -37,30 +37,30 @@ type Fault int
 // The faults a server can show. Each is one row of the fault list in the
 // package nsscan tests.
 const (
-	// NoFault: answer correctly.
-	NoFault Fault = iota
-	// ServFail: answer every query with SERVFAIL.
-	ServFail
-	// Refused: answer every query with REFUSED.
-	Refused
-	// Drop: never answer.
-	Drop
-	// TruncateUDP: answer over UDP with TC set and every section empty (what
+	// FaultNone: answer correctly.
+	FaultNone Fault = iota
+	// FaultServFail: answer every query with SERVFAIL.
+	FaultServFail
+	// FaultRefused: answer every query with REFUSED.
+	FaultRefused
+	// FaultDrop: never answer.
+	FaultDrop
+	// FaultTruncateUDP: answer over UDP with TC set and every section empty (what
 	// knot does when a referral does not fit); answer correctly over TCP.
-	TruncateUDP
-	// WrongQuestion: answer with a question section for another name.
-	WrongQuestion
-	// StaleID: first send a bogus answer with another message ID, as a late
+	FaultTruncateUDP
+	// FaultWrongQuestion: answer with a question section for another name.
+	FaultWrongQuestion
+	// FaultStaleID: first send a bogus answer with another message ID, as a late
 	// answer to an earlier query would arrive, then the right answer.
-	StaleID
-	// ReferUp: answer every query with a referral to the root.
-	ReferUp
-	// ReferSelf: answer every query with a referral to the zone the server
+	FaultStaleID
+	// FaultReferUp: answer every query with a referral to the root.
+	FaultReferUp
+	// FaultReferSelf: answer every query with a referral to the zone the server
 	// is asked about, which would send a resolver round in a loop.
-	ReferSelf
-	// Lame: answer without authority and without a referral, as a server
+	FaultReferSelf
+	// FaultLame: answer without authority and without a referral, as a server
 	// that does not serve the zone.
-	Lame
+	FaultLame
 )
 
 // Server is one authoritative server of a lab.
@@ -281,16 +281,16 @@ func (s *labServer) serve(w dns.ResponseWriter, req *dns.Msg) {
 	}
 	q := req.Question[0]
 	switch fault {
-	case Drop:
+	case FaultDrop:
 		return
-	case ServFail:
+	case FaultServFail:
 		m.Rcode = dns.RcodeServerFailure
-	case Refused:
+	case FaultRefused:
 		m.Rcode = dns.RcodeRefused
-	case Lame:
-	case ReferUp:
+	case FaultLame:
+	case FaultReferUp:
 		m.Ns = []dns.RR{&dns.NS{Hdr: hdr(".", dns.TypeNS), Ns: "a.root-servers.lab."}}
-	case ReferSelf:
+	case FaultReferSelf:
 		if z := s.zoneFor(dns.CanonicalName(q.Name)); z != nil {
 			m.Ns = slices.Clone(z.rrs[z.apex][dns.TypeNS])
 		}
@@ -305,15 +305,15 @@ func (s *labServer) serve(w dns.ResponseWriter, req *dns.Msg) {
 		if opt := req.IsEdns0(); opt != nil && int(opt.UDPSize()) > limit {
 			limit = int(opt.UDPSize())
 		}
-		if fault == TruncateUDP || m.Len() > limit {
+		if fault == FaultTruncateUDP || m.Len() > limit {
 			m.Truncated = true
 			m.Answer, m.Ns, m.Extra = nil, nil, nil
 		}
 	}
 	switch fault {
-	case WrongQuestion:
+	case FaultWrongQuestion:
 		m.Question = []dns.Question{{Name: "wrong-" + strings.TrimPrefix(q.Name, "."), Qtype: q.Qtype, Qclass: q.Qclass}}
-	case StaleID:
+	case FaultStaleID:
 		if !tcp {
 			stale := m.Copy()
 			stale.Id++

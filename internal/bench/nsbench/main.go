@@ -81,7 +81,7 @@ func main() {
 // verdict is what a generated domain must get.
 type verdict struct {
 	status   nsscan.Status
-	category string
+	category nsscan.Category
 }
 
 // truth says what the zone holds for domain i: nine in ten delegated to
@@ -240,7 +240,7 @@ func checkAll(ctx context.Context, o options, port int, domains []string, want n
 			if s.wrongBy == nil {
 				s.wrongBy = map[string]int{}
 			}
-			s.wrongBy[string(r.Status)+"/"+r.Category]++
+			s.wrongBy[string(r.Status)+"/"+string(r.Category)]++
 			if s.firstWrong == "" {
 				s.firstWrong = fmt.Sprintf("%s: %s/%s, want %s/%s: %s", r.Domain, r.Status, r.Category, v.status, v.category, r.Detail)
 			}
