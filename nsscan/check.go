@@ -10,8 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/miekg/dns"
 )
 
 // Errors wrapped by Result.Err, for errors.Is.
@@ -142,32 +140,35 @@ func (c *Checker) check(ctx context.Context, input string, x *expectation) (r Re
 		return r
 	}
 
-	first, n, err := c.ask(ctx, e.apex, e.servers, d, dns.TypeNS, nil)
+	first, n, err := c.descend(ctx, d, e, nil)
 	r.Attempts += n
 	if err != nil {
-		c.dnsFailed(ctx, &r, x, d, err)
+		c.descentFailed(ctx, &r, x, d, first, err)
 		return r
 	}
-	out := outcomeOf(first, x)
-	if out == outcomeIncorrect || out == outcomeMissing {
-		second, n, err := c.ask(ctx, e.apex, e.servers, d, dns.TypeNS, map[netip.AddrPort]bool{first.server.addr: true})
+	if out := first.outcome(x); (out == outcomeIncorrect || out == outcomeMissing) && first.alternative() {
+		// A negative verdict can end in a termination: descend again, past
+		// other servers wherever a zone has them, and condemn only if the
+		// two agree.
+		second, n, err := c.descend(ctx, d, e, first.used())
 		r.Attempts += n
 		var se *stepError
 		switch {
-		case err == nil && outcomeOf(second, x) != out:
-			r.ParentServer = first.server.String()
-			r.fail(CategoryUnableToCheck, fmt.Errorf("nsscan: registry servers disagree about %s", r.Domain),
-				fmt.Sprintf("The registry's servers disagree about %s (%s: %s; %s: %s); check again later, once they have synchronised.",
-					r.Domain, first.server, describe(first), second.server, describe(second)))
+		case err == nil && (second.outcome(x) != out || second.judged().rep.owner != first.judged().rep.owner):
+			a, b := first.last(), second.last()
+			r.ParentServer, r.Path = first.judged().rep.server.String(), first.steps()
+			r.fail(CategoryUnableToCheck, fmt.Errorf("nsscan: servers disagree about %s", r.Domain),
+				fmt.Sprintf("The servers asked disagree about %s (%s: %s; %s: %s); check again later, once they have synchronised.",
+					r.Domain, a.rep.server, answerText(d, a.rep), b.rep.server, answerText(d, b.rep)))
 			return r
 		case errors.As(err, &se) && se.ctxErr != nil:
-			r.fail(CategoryTimeout, se, "The check of "+r.Domain+" was cancelled before a second registry server confirmed the answer; run it again.")
+			r.fail(CategoryTimeout, se, "The check of "+r.Domain+" was cancelled before a second server confirmed the answer; run it again.")
 			return r
 		}
 		// Agreement, or no second server could answer: the first
 		// authoritative answer stands.
 	}
-	c.verdict(ctx, &r, x, d, e.apex, first)
+	c.verdict(ctx, &r, x, d, e.apex, &first)
 	return r
 }
 
@@ -197,36 +198,31 @@ func outcomeOf(r reply, x *expectation) outcome {
 	return outcomeNotAZone
 }
 
-// describe sums up a reply in a few words.
-func describe(r reply) string {
-	switch r.kind {
-	case kReferral, kAuthNS:
-		return "delegated to " + list(displayAll(r.ns))
-	case kNXDomain:
-		return "no such domain"
-	case kAlias:
-		return "an alias of " + display(r.target)
-	}
-	return "not a zone"
-}
-
-// verdict fills r from a registry server's usable reply.
-func (c *Checker) verdict(ctx context.Context, r *Result, x *expectation, d, apex string, rep reply) {
+// verdict fills r from a descent that ended in a usable answer.
+func (c *Checker) verdict(ctx context.Context, r *Result, x *expectation, d, apex string, dsc *descent) {
+	r.Path = dsc.steps()
+	j := dsc.judged()
+	rep := j.rep
 	r.ParentServer = rep.server.String()
+	r.Source = SourceReferral
 	switch rep.kind {
 	case kReferral, kAuthNS:
-		r.Source = SourceReferral
 		if rep.kind == kAuthNS {
 			r.Source = SourceParentAuthoritative
 		}
-		note := ""
-		if rep.owner != d {
-			r.Zone = display(rep.owner)
-			note = "Because " + r.Domain + " is not delegated on its own, its enclosing zone " + r.Zone + " was judged: "
+		parent := ""
+		if j.zone != apex {
+			parent = j.zone
 		}
-		r.judge(x, rep.ns, rep.glue, note)
+		note := ""
+		if dsc.enclosed() {
+			r.Zone = display(rep.owner)
+			said := dsc.last()
+			note = fmt.Sprintf("The server %s of %s answered that %s has no delegation of its own (%s), so the enclosing zone %s was judged: ",
+				said.rep.server, r.Zone, r.Domain, noCutReason(said.rep), r.Zone)
+		}
+		r.judge(x, rep.ns, rep.glue, note, parent)
 	case kNXDomain:
-		r.Source = SourceReferral
 		detail := "The registry has no delegation for " + r.Domain + " (expired, on hold or never registered); check the registration with the registrar."
 		if reg := registrable(d); reg != d {
 			detail = "The registry has no delegation for " + r.Domain + " or its registrable domain " + display(reg) + " (expired, on hold or never registered); check the registration with the registrar."
@@ -240,18 +236,21 @@ func (c *Checker) verdict(ctx context.Context, r *Result, x *expectation, d, ape
 		}
 		r.fail(CategoryNotDelegated, fmt.Errorf("nsscan: %s is not delegated", r.Domain), detail)
 	case kAlias:
-		r.Source = SourceReferral
 		r.fail(CategoryAlias, fmt.Errorf("nsscan: %s is an alias of %s", r.Domain, display(rep.target)),
 			"The registry has "+r.Domain+" as an alias (CNAME) of "+display(rep.target)+", not as a delegated zone; check the domain name on the account.")
 	default:
-		r.Source = SourceReferral
 		r.fail(CategoryNotAZone, fmt.Errorf("nsscan: %s is not a zone cut", r.Domain),
 			"The name "+r.Domain+" exists inside the registry zone "+display(apex)+" but is not delegated to any nameservers; check the domain name on the account.")
 	}
 }
 
-// judge fills the lists, the status and the detail from a delegation.
-func (r *Result) judge(x *expectation, ns []string, glue map[string][]netip.Addr, note string) {
+// judge fills the lists, the status and the detail from a delegation made
+// by the registry, or, when parent is not "", by the zone parent below it.
+func (r *Result) judge(x *expectation, ns []string, glue map[string][]netip.Addr, note, parent string) {
+	by, fix := "the registry", "at their registrar"
+	if parent != "" {
+		by, fix = "the parent zone "+display(parent), "in the zone "+display(parent)
+	}
 	v := x.judge(ns, glue)
 	r.Nameservers = displayAll(ns)
 	r.Matched, r.Missing, r.Unexpected = v.matched, v.missing, v.unexpected
@@ -261,12 +260,12 @@ func (r *Result) judge(x *expectation, ns []string, glue map[string][]netip.Addr
 		if len(v.unexpected) > 0 {
 			extra = " and also to " + list(v.unexpected)
 		}
-		r.Detail = fmt.Sprintf("%sthe registry delegates %s to %d of the expected nameservers (%d required)%s; nothing to do.",
-			note, r.Zone, len(v.matched), x.min, extra)
+		r.Detail = fmt.Sprintf("%s%s delegates %s to %d of the expected nameservers (%d required)%s; nothing to do.",
+			note, by, r.Zone, len(v.matched), x.min, extra)
 	} else {
 		r.Status = StatusIncorrect
-		r.Detail = fmt.Sprintf("%sthe registry delegates %s to %s, %d of them expected (%d required); ask the customer to set the nameservers to %s at their registrar.",
-			note, r.Zone, list(r.Nameservers), len(v.matched), x.min, strings.Join(x.public.Nameservers, ", "))
+		r.Detail = fmt.Sprintf("%s%s delegates %s to %s, %d of them expected (%d required); ask the customer to set the nameservers to %s %s.",
+			note, by, r.Zone, list(r.Nameservers), len(v.matched), x.min, strings.Join(x.public.Nameservers, ", "), fix)
 	}
 	r.Detail = upperFirst(r.Detail)
 }
@@ -283,6 +282,49 @@ func list(names []string) string {
 // fail makes r an Error result.
 func (r *Result) fail(category Category, err error, detail string) {
 	r.Status, r.Category, r.Err, r.Detail = StatusError, category, err, detail
+}
+
+// descentFailed handles a descent that stopped at a zone whose servers could
+// not answer. At the registry's zone the configured fallbacks may still
+// answer; below it they cannot (they know only the registrable domain's
+// delegation, not whether the zone below delegates the name further), so
+// the check ends as an Error naming the zone, never as a verdict.
+func (c *Checker) descentFailed(ctx context.Context, r *Result, x *expectation, d string, dsc descent, err error) {
+	if len(dsc.hops) == 0 {
+		c.dnsFailed(ctx, r, x, d, err)
+		return
+	}
+	r.Path = dsc.steps()
+	ref := dsc.last()
+	r.ParentServer = ref.rep.server.String()
+	var se *stepError
+	if !errors.As(err, &se) {
+		se = &stepError{zone: ref.rep.owner, reasons: []string{err.Error()}}
+	}
+	cat := se.category()
+	lead := fmt.Sprintf("The server %s of %s refers %s to the zone %s", ref.rep.server, displayZone(ref.zone), r.Domain, display(se.zone))
+	var detail string
+	switch {
+	case se.ctxErr != nil:
+		detail = "The check of " + r.Domain + " was cancelled or ran out of time before the zone " + display(se.zone) + " answered; run it again."
+	case cat == CategoryRateLimited:
+		detail = "The per-server query limit would have delayed the check of " + r.Domain + " past its deadline; lower the concurrency or allow more time."
+	case cat == CategoryTimeout:
+		detail = fmt.Sprintf("%s, but none of its servers answered within %s (%d queries), so whether %s is delegated further is unknown; try again later.",
+			lead, c.timeout, len(se.reasons), r.Domain)
+	default:
+		detail = lead + ", but every server of that zone that was tried failed (" + strings.Join(se.reasons, "; ") + "), so whether " + r.Domain +
+			" is delegated further is unknown; try again later, and tell the owner of " + display(se.zone) + " if it persists."
+	}
+	r.fail(cat, se, detail)
+}
+
+// displayZone names a zone for a sentence; the root is "the root".
+func displayZone(z string) string {
+	if z == "." {
+		return "the root"
+	}
+	return display(z)
 }
 
 // dnsFailed handles a check whose DNS step failed: it asks the configured
@@ -326,7 +368,7 @@ func (c *Checker) fallback(ctx context.Context, r *Result, x *expectation, d str
 		switch {
 		case err == nil:
 			r.Source, r.ParentServer, r.Zone = SourceRDAP, base, display(name)
-			r.judge(x, ns, nil, note+"according to the registry's RDAP service, ")
+			c.judgeFallback(r, x, d, name, ns, note, "the registry's RDAP service", dnsErr)
 			return
 		case errors.Is(err, ErrNotRegistered):
 			r.Source, r.ParentServer, r.Zone = SourceRDAP, base, display(name)
@@ -350,7 +392,7 @@ func (c *Checker) fallback(ctx context.Context, r *Result, x *expectation, d str
 			}
 			if len(ns) > 0 {
 				r.Source, r.ParentServer, r.Zone = SourceWhois, rec.Server, display(name)
-				r.judge(x, uniqueSorted(ns), nil, note+"according to the registry's WHOIS, ")
+				c.judgeFallback(r, x, d, name, uniqueSorted(ns), note, "the registry's WHOIS", dnsErr)
 				return
 			}
 			err = fmt.Errorf("nsscan: whois %s: no valid nameserver names", display(name))
@@ -371,6 +413,26 @@ func (c *Checker) fallback(ctx context.Context, r *Result, x *expectation, d str
 		return
 	}
 	r.fail(CategoryUnableToObtainWhois, all, "DNS could not answer for "+r.Domain+" and neither RDAP nor WHOIS gave its nameservers ("+joinErrs(errs)+"); check the domain at its registrar.")
+}
+
+// judgeFallback judges the nameservers a registry service gave for name,
+// d's registrable domain. When d lies below name, they cannot decide: the
+// zone name may delegate d further, which only its DNS servers can tell, so
+// the check ends as an Error with the DNS failure's category.
+func (c *Checker) judgeFallback(r *Result, x *expectation, d, name string, ns []string, note, service string, dnsErr error) {
+	if d == name {
+		r.judge(x, ns, nil, note+"according to "+service+", ", "")
+		return
+	}
+	cat := CategoryUnableToCheck
+	var se *stepError
+	if errors.As(dnsErr, &se) {
+		cat = se.category()
+	}
+	r.Nameservers = nil
+	r.fail(cat, dnsErr, fmt.Sprintf("DNS could not answer for %s (%v); %s lists %s's nameservers as %s, but whether %s is delegated further below %s only DNS can tell; try again later.",
+		r.Domain, dnsErr, service, display(name), list(displayAll(ns)), r.Domain, display(name)))
+	r.Zone = r.Domain
 }
 
 func joinErrs(errs []error) string {

@@ -2,6 +2,7 @@ package nsscan_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/accountsync/accountsync/nsscan"
+	"github.com/accountsync/accountsync/nsscan/nsscantest"
 	"github.com/miekg/dns"
 )
 
@@ -95,16 +97,25 @@ func startDaemon(t *testing.T, bin, tmpl, addr string, port int, zones []daemonZ
 			<-exited
 		}
 	})
-	// Ready when it answers the SOA of its first zone.
-	c := dns.Client{Timeout: 200 * time.Millisecond}
-	q := new(dns.Msg)
-	q.SetQuestion(dns.Fqdn(zones[0].Name), dns.TypeSOA)
-	deadline := time.Now().Add(15 * time.Second)
+	// Ready when it answers the SOA of every zone with authority (knot
+	// loads zones one after another in the background).
+	c := dns.Client{Timeout: time.Second}
+	ready := func() bool {
+		for _, z := range zones {
+			q := new(dns.Msg)
+			q.SetQuestion(dns.Fqdn(z.Name), dns.TypeSOA)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			r, _, err := c.ExchangeContext(ctx, q, net.JoinHostPort(addr, strconv.Itoa(port)))
+			cancel()
+			if err != nil || r.Rcode != dns.RcodeSuccess || !r.Authoritative {
+				return false
+			}
+		}
+		return true
+	}
+	deadline := time.Now().Add(60 * time.Second)
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-		r, _, err := c.ExchangeContext(ctx, q, net.JoinHostPort(addr, strconv.Itoa(port)))
-		cancel()
-		if err == nil && r.Rcode == dns.RcodeSuccess {
+		if ready() {
 			return
 		}
 		select {
@@ -167,12 +178,16 @@ func TestAgainstNSDAndKnot(t *testing.T) {
 	startDaemon(t, nsd, "nsd.conf.tmpl", realRoot, port, []daemonZone{{".", "root.zone"}}, "-d")
 	startDaemon(t, knotd, "knot.conf.tmpl", realTLD, port, []daemonZone{{"test.", "test.zone"}, {"co.test.", "co.test.zone"}})
 	startDaemon(t, nsd, "nsd.conf.tmpl", realChild, port,
-		[]daemonZone{{"good.test", "good.test.zone"}, {"mismatch.test", "mismatch.test.zone"}}, "-d")
+		[]daemonZone{{"good.test", "good.test.zone"}, {"mismatch.test", "mismatch.test.zone"}, {"bigcorp.test", "bigcorp.test.zone"}}, "-d")
 
+	// Every server of this lab answers, and the timeout is far longer than
+	// any delay a loaded machine adds. Real daemons may still drop a UDP
+	// packet under load, and asking again is then right: the query counts
+	// below are the least each check needs, not an exact figure.
 	c := newChecker(t, nsscan.Config{
 		Roots:         []string{net.JoinHostPort(realRoot, strconv.Itoa(port))},
 		Port:          port,
-		Timeout:       time.Second,
+		Timeout:       nsscantest.LabTimeout,
 		RatePerServer: -1,
 	})
 	hostcoNS := []string{"ns1.hostco.test", "ns2.hostco.test"}
@@ -188,7 +203,8 @@ func TestAgainstNSDAndKnot(t *testing.T) {
 		category    nsscan.Category
 		zone        string
 		nameservers []string
-		attempts    int
+		attempts    int    // the least number of queries
+		parent      string // who delegated, when not the TLD's server
 	}{
 		{name: "a domain delegated to hostco is correct", domain: "good.test", want: hostco(),
 			status: nsscan.StatusCorrect, zone: "good.test", nameservers: hostcoNS, attempts: 1},
@@ -217,23 +233,34 @@ func TestAgainstNSDAndKnot(t *testing.T) {
 			status: nsscan.StatusCorrect, zone: "shop.co.test", nameservers: hostcoNS, attempts: 1},
 		{name: "a missing domain under the co.test suffix is not delegated", domain: "gone.co.test", want: hostco(),
 			status: nsscan.StatusError, category: nsscan.CategoryNotDelegated, zone: "gone.co.test", attempts: 1},
-		{name: "a subdomain account is judged by its zone", domain: "www.good.test", want: hostco(),
-			status: nsscan.StatusCorrect, zone: "good.test", nameservers: hostcoNS, attempts: 1},
+		{name: "a subdomain account is judged by its zone, once the zone's server says it has no cut", domain: "www.good.test", want: hostco(),
+			status: nsscan.StatusCorrect, zone: "good.test", nameservers: hostcoNS, attempts: 2},
+		{name: "a name a parent domain sub-delegates to hostco is correct", domain: "shop.bigcorp.test", want: hostco(),
+			status: nsscan.StatusCorrect, zone: "shop.bigcorp.test", nameservers: hostcoNS, attempts: 2, parent: "ns1.bigcorp.test ("},
+		{name: "a name a parent domain sub-delegates elsewhere is incorrect", domain: "away.bigcorp.test", want: hostco(),
+			status: nsscan.StatusIncorrect, zone: "away.bigcorp.test", nameservers: []string{"ns1.other.test", "ns2.other.test"}, attempts: 2,
+			parent: "ns1.bigcorp.test ("},
+		{name: "a name inside a parent domain on other servers is judged by that domain", domain: "www.bigcorp.test", want: hostco(),
+			status: nsscan.StatusIncorrect, zone: "bigcorp.test", nameservers: []string{"ns1.bigcorp.test"}, attempts: 2},
 		{name: "a TLD the root does not have is not supported", domain: "x.invalidtld", want: hostco(),
 			status: nsscan.StatusError, category: nsscan.CategoryTLDNotSupported, zone: "x.invalidtld", attempts: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			tcp := c.Stats().TCP
 			r := c.Check(context.Background(), tt.domain, tt.want)
-			if r.Status != tt.status || r.Category != tt.category || r.Zone != tt.zone || r.Attempts != tt.attempts {
-				t.Fatalf("got %s/%q zone %s after %d queries, want %s/%q zone %s after %d; detail: %s",
+			if r.Status != tt.status || r.Category != tt.category || r.Zone != tt.zone || r.Attempts < tt.attempts {
+				t.Fatalf("got %s/%q zone %s after %d queries, want %s/%q zone %s after at least %d; detail: %s",
 					r.Status, r.Category, r.Zone, r.Attempts, tt.status, tt.category, tt.zone, tt.attempts, r.Detail)
 			}
 			if tt.nameservers != nil && !slices.Equal(r.Nameservers, tt.nameservers) {
 				t.Errorf("nameservers %v, want %v", r.Nameservers, tt.nameservers)
 			}
-			if tt.attempts > 0 && !strings.HasPrefix(r.ParentServer, "ns1.nic.test ("+realTLD) {
-				t.Errorf("parent server %q", r.ParentServer)
+			if parent := cmp.Or(tt.parent, "ns1.nic.test ("+realTLD); tt.attempts > 0 && !strings.HasPrefix(r.ParentServer, parent) {
+				t.Errorf("parent server %q, want %s...", r.ParentServer, parent)
+			}
+			if tt.domain == "big.test" && c.Stats().TCP == tcp {
+				t.Error("the truncated referral was not asked again over TCP")
 			}
 		})
 	}

@@ -109,6 +109,14 @@ type Result struct {
 	// "name (address:port)" for DNS, the base URL for RDAP and host:port for
 	// WHOIS.
 	ParentServer string `json:"parentServer,omitempty"`
+	// Path lists the DNS answers the verdict rests on, one per zone asked,
+	// from the registry's zone down: a referral to each zone between the
+	// registry and Domain (a second-level registry, or a parent domain on
+	// servers of its own), then the answer about Domain itself. When Zone is
+	// an enclosing zone, the last step is the server of that zone that
+	// answered Domain has no delegation of its own. Empty when DNS gave no
+	// usable answer from the registry.
+	Path []Step `json:"path,omitempty"`
 	// Attempts counts the queries sent for this domain: DNS queries over UDP
 	// and TCP, including the confirming one, plus RDAP and WHOIS requests.
 	// Queries that find and cache the registry's own servers are shared by
@@ -123,6 +131,17 @@ type Result struct {
 	// wraps context errors, [ErrInvalidExpectation], [ErrNotRegistered] and
 	// [ErrRateLimited] where they apply. JSON carries its text as "error".
 	Err error `json:"-"`
+}
+
+// Step is one answer on the way from a domain's registry down to the
+// domain.
+type Step struct {
+	// Zone is the zone whose server was asked.
+	Zone string `json:"zone"`
+	// Server is the server that answered, as "name (address:port)".
+	Server string `json:"server"`
+	// Answer says what it answered about the domain, in a few words.
+	Answer string `json:"answer"`
 }
 
 // MarshalJSON encodes the result with Err as its message in "error".

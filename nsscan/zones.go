@@ -287,7 +287,8 @@ func (c *Checker) discover(ctx context.Context, key string) (*zoneEntry, error) 
 		now := time.Now()
 		switch r.kind {
 		case kReferral, kAuthNS:
-			servers := c.addresses(ctx, r, 0)
+			var shared int // queries for the registry's own servers are nobody's
+			servers := c.addresses(ctx, r, 0, &shared)
 			if len(servers) == 0 {
 				return nil, &stepError{zone: r.owner, reasons: []string{"no address for any of its nameservers " + strings.Join(displayAll(r.ns), ", ")}}
 			}
@@ -312,15 +313,16 @@ func (c *Checker) discover(ctx context.Context, key string) (*zoneEntry, error) 
 
 // addresses turns the nameservers of a referral into servers to ask: glue
 // first, else a lookup of the name from the roots. IPv4 addresses are used
-// when there are any, IPv6 otherwise. The result is sorted by address.
-func (c *Checker) addresses(ctx context.Context, r reply, depth int) []server {
+// when there are any, IPv6 otherwise. The result is sorted by address. The
+// queries the lookups send are added to *queries.
+func (c *Checker) addresses(ctx context.Context, r reply, depth int, queries *int) []server {
 	var v4, v6 []server
 	for _, n := range r.ns {
 		addrs := r.glue[n]
 		if len(addrs) == 0 && !below(n, r.owner) && depth < maxGlueDepth {
 			// A name inside the zone itself cannot be looked up without
 			// glue; one outside can.
-			addrs = c.resolveHost(ctx, n, depth+1)
+			addrs = c.resolveHost(ctx, n, depth+1, queries)
 		}
 		for _, a := range addrs {
 			s := server{name: n, addr: netip.AddrPortFrom(a, c.portFor(0))}
@@ -344,20 +346,21 @@ func (c *Checker) addresses(ctx context.Context, r reply, depth int) []server {
 // resolveHost finds the addresses of a nameserver that came without glue by
 // walking from the closest cached zone, asking for A and then AAAA. It uses
 // the cache but never waits on a shared lookup, so lookups that depend on
-// each other cannot deadlock.
-func (c *Checker) resolveHost(ctx context.Context, host string, depth int) []netip.Addr {
+// each other cannot deadlock. The queries sent are added to *queries.
+func (c *Checker) resolveHost(ctx context.Context, host string, depth int, queries *int) []netip.Addr {
 	for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
 		cur := c.zones.deepest(host, time.Now())
 		apex, servers := cur.apex, cur.servers
 		for step := 0; step < maxSteps; step++ {
-			r, _, err := c.ask(ctx, apex, servers, host, qtype, nil)
+			r, n, err := c.ask(ctx, apex, servers, host, qtype, nil)
+			*queries += n
 			if err != nil || r.kind != kReferral {
 				if err == nil && r.kind == kAnswer {
 					return r.addrs
 				}
 				break
 			}
-			apex, servers = r.owner, c.addresses(ctx, r, depth)
+			apex, servers = r.owner, c.addresses(ctx, r, depth, queries)
 		}
 	}
 	return nil

@@ -34,7 +34,7 @@ import (
 // Fault makes a server misbehave.
 type Fault int
 
-// The faults a server can show. Each is one row of the fault list in the
+// The faults a server can show. Each is one row of the fault lists in the
 // package nsscan tests.
 const (
 	// FaultNone: answer correctly.
@@ -45,22 +45,42 @@ const (
 	FaultRefused
 	// FaultDrop: never answer.
 	FaultDrop
-	// FaultTruncateUDP: answer over UDP with TC set and every section empty (what
-	// knot does when a referral does not fit); answer correctly over TCP.
+	// FaultTruncateUDP: answer over UDP with TC set and every section empty
+	// (what knot does when a referral does not fit); answer correctly over
+	// TCP.
 	FaultTruncateUDP
 	// FaultWrongQuestion: answer with a question section for another name.
 	FaultWrongQuestion
-	// FaultStaleID: first send a bogus answer with another message ID, as a late
-	// answer to an earlier query would arrive, then the right answer.
+	// FaultStaleID: first send a bogus answer with another message ID, as a
+	// late answer to an earlier query would arrive, then the right answer.
 	FaultStaleID
 	// FaultReferUp: answer every query with a referral to the root.
 	FaultReferUp
-	// FaultReferSelf: answer every query with a referral to the zone the server
-	// is asked about, which would send a resolver round in a loop.
+	// FaultReferSelf: answer every query with a referral to the zone the
+	// server is asked about, which would send a resolver round in a loop.
 	FaultReferSelf
-	// FaultLame: answer without authority and without a referral, as a server
-	// that does not serve the zone.
+	// FaultReferSideways: answer every query with a referral to a sibling of
+	// the zone the server is asked about, which is no ancestor of the name.
+	FaultReferSideways
+	// FaultLame: answer without authority and without a referral, as a
+	// server that does not serve the zone.
 	FaultLame
+	// FaultSpoofID: over UDP, send only a forged answer whose message ID is
+	// not the query's, delegating the name to ns.forged.lab; never the
+	// right answer.
+	FaultSpoofID
+	// FaultSpoofPort: over UDP, send the answer from another source port of
+	// the server's address, as an off-path forger would; never from the
+	// port the query went to.
+	FaultSpoofPort
+	// FaultSpoofCase: when the query's name has upper-case letters (DNS
+	// 0x20), first send over UDP a forged answer with the right ID and port
+	// but the name in lower case, delegating it to ns.forged.lab, then the
+	// right answer.
+	FaultSpoofCase
+	// FaultLowerCase: answer correctly, but with the question's name in
+	// lower case, as servers that do not preserve the case of a query do.
+	FaultLowerCase
 )
 
 // Server is one authoritative server of a lab.
@@ -84,15 +104,30 @@ type Lab struct {
 }
 
 type labServer struct {
-	addr   string
-	zones  []*zone
-	fault  atomic.Int32
-	delay  time.Duration
-	udp    *dns.Server
-	tcp    *dns.Server
-	mu     sync.Mutex
-	counts map[string]int // qname -> queries
-	total  atomic.Int64
+	addr     string
+	zones    []*zone
+	fault    atomic.Int32
+	delay    time.Duration
+	udp      *dns.Server
+	tcp      *dns.Server
+	mu       sync.Mutex
+	counts   map[string]int // qname -> queries
+	received []Request
+	total    atomic.Int64
+}
+
+// Request is one query a lab server received.
+type Request struct {
+	// Name is the question's name as sent, its case kept.
+	Name string
+	// Type is the question's type, such as dns.TypeNS.
+	Type uint16
+	// ID is the message ID.
+	ID uint16
+	// From is the address and port the query came from.
+	From netip.AddrPort
+	// TCP is true for a query over TCP, false for UDP.
+	TCP bool
 }
 
 // Start parses the servers' zones, binds every server's UDP and TCP socket
@@ -222,13 +257,18 @@ func (l *Lab) Roots() []string {
 	return out
 }
 
+// LabTimeout is the query timeout of [Lab.Config]: so long that a server of
+// a lab that answers at all, however loaded the machine, is never taken for
+// a silent one. A test of silent servers sets a shorter Timeout.
+const LabTimeout = 10 * time.Second
+
 // Config returns an nsscan.Config that walks this lab only: its roots, its
-// port, a 250ms timeout, no rate limit and no WHOIS or RDAP fallback.
+// port, LabTimeout, no rate limit and no WHOIS or RDAP fallback.
 func (l *Lab) Config() nsscan.Config {
 	return nsscan.Config{
 		Roots:         l.Roots(),
 		Port:          l.port,
-		Timeout:       250 * time.Millisecond,
+		Timeout:       LabTimeout,
 		RatePerServer: -1,
 	}
 }
@@ -259,18 +299,30 @@ func (l *Lab) Queries(addr string, name ...string) int {
 	return s.counts[dns.CanonicalName(name[0])]
 }
 
+// Requests returns every query the server at addr received, in order of
+// arrival.
+func (l *Lab) Requests(addr string) []Request {
+	s := l.server(addr)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.received)
+}
+
 // serve answers one query, applying the server's fault.
 func (s *labServer) serve(w dns.ResponseWriter, req *dns.Msg) {
 	s.total.Add(1)
+	from, _ := netip.ParseAddrPort(w.RemoteAddr().String())
+	_, tcp := w.RemoteAddr().(*net.TCPAddr)
 	if len(req.Question) == 1 {
 		s.mu.Lock()
 		s.counts[dns.CanonicalName(req.Question[0].Name)]++
+		s.received = append(s.received, Request{Name: req.Question[0].Name, Type: req.Question[0].Qtype, ID: req.Id,
+			From: netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), TCP: tcp})
 		s.mu.Unlock()
 	}
 	if s.delay > 0 {
 		time.Sleep(s.delay)
 	}
-	_, tcp := w.RemoteAddr().(*net.TCPAddr)
 	fault := Fault(s.fault.Load())
 	m := new(dns.Msg)
 	m.SetReply(req)
@@ -294,6 +346,15 @@ func (s *labServer) serve(w dns.ResponseWriter, req *dns.Msg) {
 		if z := s.zoneFor(dns.CanonicalName(q.Name)); z != nil {
 			m.Ns = slices.Clone(z.rrs[z.apex][dns.TypeNS])
 		}
+	case FaultReferSideways:
+		if z := s.zoneFor(dns.CanonicalName(q.Name)); z != nil {
+			parent := "."
+			if z.apex != "." {
+				_, parent, _ = strings.Cut(z.apex, ".")
+				parent = dns.Fqdn(parent)
+			}
+			m.Ns = []dns.RR{&dns.NS{Hdr: hdr("sideways."+strings.TrimPrefix(parent, "."), dns.TypeNS), Ns: "ns1.other.test."}}
+		}
 	default:
 		m = s.answer(req)
 	}
@@ -315,15 +376,57 @@ func (s *labServer) serve(w dns.ResponseWriter, req *dns.Msg) {
 		m.Question = []dns.Question{{Name: "wrong-" + strings.TrimPrefix(q.Name, "."), Qtype: q.Qtype, Qclass: q.Qclass}}
 	case FaultStaleID:
 		if !tcp {
-			stale := m.Copy()
+			stale := forged(m, q.Name, "ns.stale-answer.lab.")
 			stale.Id++
-			stale.Authoritative = true
-			stale.Ns, stale.Extra = nil, nil
-			stale.Answer = []dns.RR{&dns.NS{Hdr: hdr(q.Name, dns.TypeNS), Ns: "ns.stale-answer.lab."}}
 			w.WriteMsg(stale)
 		}
+	case FaultSpoofID:
+		if !tcp {
+			spoof := forged(m, q.Name, "ns.forged.lab.")
+			spoof.Id++
+			w.WriteMsg(spoof)
+			return
+		}
+	case FaultSpoofPort:
+		if !tcp {
+			s.writeFromOtherPort(w, m)
+			return
+		}
+	case FaultSpoofCase:
+		if lower := strings.ToLower(q.Name); !tcp && lower != q.Name {
+			w.WriteMsg(forged(m, lower, "ns.forged.lab."))
+		}
+	case FaultLowerCase:
+		m.Question[0].Name = strings.ToLower(q.Name)
 	}
 	w.WriteMsg(m)
+}
+
+// forged is an authoritative answer to m's question, with the question's
+// name set to name, delegating it to ns: what a forger would send.
+func forged(m *dns.Msg, name, ns string) *dns.Msg {
+	f := m.Copy()
+	f.Question[0].Name = name
+	f.Authoritative = true
+	f.Rcode = dns.RcodeSuccess
+	f.Ns, f.Extra = nil, nil
+	f.Answer = []dns.RR{&dns.NS{Hdr: hdr(name, dns.TypeNS), Ns: ns}}
+	return f
+}
+
+// writeFromOtherPort sends m to the querier from a new socket on the
+// server's address, so that it arrives from another source port.
+func (s *labServer) writeFromOtherPort(w dns.ResponseWriter, m *dns.Msg) {
+	b, err := m.Pack()
+	if err != nil {
+		return
+	}
+	pc, err := net.ListenPacket("udp4", s.addr+":0")
+	if err != nil {
+		return
+	}
+	defer pc.Close()
+	pc.WriteTo(b, w.RemoteAddr())
 }
 
 func hdr(name string, t uint16) dns.RR_Header {

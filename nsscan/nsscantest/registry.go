@@ -17,6 +17,21 @@ const (
 	AddrUK = "127.0.0.13"
 	// AddrCoUK serves the zone co.uk.
 	AddrCoUK = "127.0.0.14"
+	// AddrHostco1 and AddrHostco2 are the hosting company's own servers,
+	// ns1.hostco.test and ns2.hostco.test. They serve good.test, so that a
+	// check of a name inside it (blog.good.test) can ask them whether the
+	// name is delegated further.
+	AddrHostco1 = "127.0.0.20"
+	AddrHostco2 = "127.0.0.21"
+	// AddrBigcorp1 and AddrBigcorp2 serve bigcorp.test, a customer's parent
+	// domain on servers of its own, as ns1.bigcorp.test and
+	// ns2.bigcorp.test. It sub-delegates shop.bigcorp.test to the hosting
+	// company and away.bigcorp.test to another provider.
+	AddrBigcorp1 = "127.0.0.30"
+	AddrBigcorp2 = "127.0.0.31"
+	// AddrSLD serves sld.test, a second-level registry that the Public
+	// Suffix List does not name, as ns1.nic.sld.test.
+	AddrSLD = "127.0.0.32"
 )
 
 // HostcoNameservers returns the nameservers of the fictitious hosting
@@ -30,9 +45,12 @@ const BigNameservers = 60
 // Registry returns the servers of a small registry hierarchy: a root, a
 // top-level domain "test" on two servers with a second-level suffix co.test
 // served by the same servers, and "uk" with co.uk delegated to a server of
-// its own, which the Public Suffix List knows as a registry-level suffix. Only the parent side exists: the hosting company's
-// servers (127.0.0.20 and .21) and the other provider's (.22 and .23) are
-// never started, because a delegation check never asks them.
+// its own, which the Public Suffix List knows as a registry-level suffix.
+// Below the registries, three zones have servers of their own: good.test on
+// the hosting company's servers, bigcorp.test on a customer's, and sld.test,
+// a registry the Public Suffix List does not know. The other provider's
+// servers (127.0.0.22 and .23) are never started: a check that has to ask
+// them gets no answer.
 //
 // The test zone delegates, among others:
 //
@@ -47,10 +65,21 @@ const BigNameservers = 60
 //	                 servers serve the zone too             authoritative answer
 //	alias.test       CNAME good.test                        alias
 //	nic.test         an address, no delegation              not a zone
+//	bigcorp.test     ns1, ns2.bigcorp.test                  a customer's own servers
+//	sld.test         ns1.nic.sld.test                       an unlisted registry
+//	cyc1.test        ns.cyc2.test, no glue                  a delegation loop:
+//	cyc2.test        ns.cyc1.test, no glue                  neither can be reached
 //	shop.co.test     ns1, ns2.hostco.test                   correct
 //	example.co.uk    ns1, ns2.hostco.test                   correct
 //
-// and nothing else: any other name under test is NXDOMAIN.
+// and nothing else: any other name under test is NXDOMAIN. Below them:
+//
+//	www, blog.good.test       addresses in good.test     no cut: good.test is judged
+//	shop.bigcorp.test         ns1, ns2.hostco.test       correct, delegated by bigcorp.test
+//	away.bigcorp.test         ns1, ns2.other.test        incorrect, delegated by bigcorp.test
+//	www.bigcorp.test          an address in bigcorp.test no cut: bigcorp.test is judged
+//	example.sld.test          ns1, ns2.hostco.test       correct, delegated by sld.test
+//	moved.sld.test            ns1, ns2.other.test        incorrect, delegated by sld.test
 func Registry() []Server {
 	return []Server{
 		{Addr: AddrRoot, Zones: []string{rootZone}},
@@ -58,6 +87,11 @@ func Registry() []Server {
 		{Addr: AddrTest2, Zones: []string{TestZone(), coTestZone, servedZone}},
 		{Addr: AddrUK, Zones: []string{ukZone}},
 		{Addr: AddrCoUK, Zones: []string{coUKZone}},
+		{Addr: AddrHostco1, Zones: []string{goodZone}},
+		{Addr: AddrHostco2, Zones: []string{goodZone}},
+		{Addr: AddrBigcorp1, Zones: []string{bigcorpZone}},
+		{Addr: AddrBigcorp2, Zones: []string{bigcorpZone}},
+		{Addr: AddrSLD, Zones: []string{sldZone}},
 	}
 }
 
@@ -114,6 +148,14 @@ ns2.vanity     A   127.0.0.21
 alias          CNAME good.test.
 served         NS  ns1.hostco.test.
 served         NS  ns2.hostco.test.
+bigcorp        NS  ns1.bigcorp
+bigcorp        NS  ns2.bigcorp
+ns1.bigcorp    A   127.0.0.30
+ns2.bigcorp    A   127.0.0.31
+sld            NS  ns1.nic.sld
+ns1.nic.sld    A   127.0.0.32
+cyc1           NS  ns.cyc2.test.
+cyc2           NS  ns.cyc1.test.
 `)
 	for i := range BigNameservers {
 		fmt.Fprintf(&b, "big            NS  ns%02d-with-a-rather-long-label-for-size.hostco.test.\n", i)
@@ -156,4 +198,42 @@ $TTL 3600
 ns1.nic        A   127.0.0.14
 example        NS  ns1.hostco.test.
 example        NS  ns2.hostco.test.
+`
+
+// goodZone is good.test as the hosting company's servers serve it.
+const goodZone = `$ORIGIN good.test.
+$TTL 3600
+@              SOA ns1.hostco.test. hostmaster.hostco.test. 1 7200 3600 1209600 300
+@              NS  ns1.hostco.test.
+@              NS  ns2.hostco.test.
+@              A   127.0.0.20
+www            A   127.0.0.20
+blog           A   127.0.0.20
+`
+
+// bigcorpZone is a customer's parent domain that sub-delegates names.
+const bigcorpZone = `$ORIGIN bigcorp.test.
+$TTL 3600
+@              SOA ns1.bigcorp.test. hostmaster.bigcorp.test. 1 7200 3600 1209600 300
+@              NS  ns1
+@              NS  ns2
+ns1            A   127.0.0.30
+ns2            A   127.0.0.31
+www            A   127.0.0.30
+shop           NS  ns1.hostco.test.
+shop           NS  ns2.hostco.test.
+away           NS  ns1.other.test.
+away           NS  ns2.other.test.
+`
+
+// sldZone is a second-level registry the Public Suffix List does not name.
+const sldZone = `$ORIGIN sld.test.
+$TTL 3600
+@              SOA ns1.nic.sld.test. hostmaster.nic.sld.test. 1 7200 3600 1209600 300
+@              NS  ns1.nic
+ns1.nic        A   127.0.0.32
+example        NS  ns1.hostco.test.
+example        NS  ns2.hostco.test.
+moved          NS  ns1.other.test.
+moved          NS  ns2.other.test.
 `
