@@ -309,6 +309,9 @@ func (c *Checker) descentFailed(ctx context.Context, r *Result, x *expectation, 
 		detail = "The check of " + r.Domain + " was cancelled or ran out of time before the zone " + display(se.zone) + " answered; run it again."
 	case cat == CategoryRateLimited:
 		detail = "The per-server query limit would have delayed the check of " + r.Domain + " past its deadline; lower the concurrency or allow more time."
+	case se.tooDeep:
+		detail = fmt.Sprintf("The delegation of %s runs through more than %d zones below the registry (the last one asked: %s); a chain that deep is taken for a misconfiguration or an attack, so %s was not judged.",
+			r.Domain, maxDescent-1, display(ref.zone), r.Domain)
 	case cat == CategoryTimeout:
 		detail = fmt.Sprintf("%s, but none of its servers answered within %s (%d queries), so whether %s is delegated further is unknown; try again later.",
 			lead, c.timeout, len(se.reasons), r.Domain)

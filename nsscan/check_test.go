@@ -410,7 +410,8 @@ func TestCheckConfirmsNegativeVerdictsWithASecondServer(t *testing.T) {
 func TestCheckAllMatchesCheckAndSharesRegistryLookups(t *testing.T) {
 	domains := []string{"good.test", "partial.test", "elsewhere.test", "upper.test", "bücher.test", "vanity.test",
 		"big.test", "alias.test", "nic.test", "missing.test", "blog.good.test", "shop.co.test", "example.co.uk",
-		"gone.co.uk", "nope.invalidtld", "bad name", "co.uk"}
+		"gone.co.uk", "nope.invalidtld", "bad name", "co.uk", "shop.bigcorp.test", "away.bigcorp.test", "www.bigcorp.test",
+		"example.sld.test", "moved.sld.test", "nothere.good.test"}
 	for i := range 40 {
 		domains = append(domains, fmt.Sprintf("d%02d.test", i))
 	}
@@ -437,7 +438,7 @@ func TestCheckAllMatchesCheckAndSharesRegistryLookups(t *testing.T) {
 	}
 	for _, d := range domains {
 		g, w := got[d], want[d]
-		if g.Status != w.Status || g.Category != w.Category || g.Zone != w.Zone || g.Attempts != w.Attempts ||
+		if g.Status != w.Status || g.Category != w.Category || g.Zone != w.Zone || g.Attempts != w.Attempts || len(g.Path) != len(w.Path) ||
 			!slices.Equal(g.Nameservers, w.Nameservers) || !strings.HasPrefix(g.ParentServer, strings.Split(w.ParentServer, ":")[0]) {
 			t.Errorf("%s: concurrent %s/%s/%s/%d/%v/%s, sequential %s/%s/%s/%d/%v/%s", d,
 				g.Status, g.Category, g.Zone, g.Attempts, g.Nameservers, g.ParentServer,

@@ -145,7 +145,7 @@ func (c *Checker) descend(ctx context.Context, domain string, reg *zoneEntry, av
 	apex, servers := reg.apex, reg.servers
 	for {
 		if len(dsc.hops) == maxDescent {
-			return dsc, queries, &stepError{zone: apex, reasons: []string{"more than " + itoa(maxDescent-1) + " referrals below the registry"}}
+			return dsc, queries, &stepError{zone: apex, tooDeep: true, reasons: []string{"more than " + itoa(maxDescent-1) + " referrals below the registry"}}
 		}
 		var skip map[netip.AddrPort]bool
 		for _, s := range servers {

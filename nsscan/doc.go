@@ -26,10 +26,26 @@
 // whose owner is the domain is its delegation; an authoritative NS answer
 // means the registry's server also serves the domain; authoritative
 // NXDOMAIN is category "not-delegated"; NODATA is "not-a-zone"; a CNAME is
-// "alias", whatever referral comes beside it. A referral to an ancestor of
-// the domain means the domain is a name inside that zone (a subdomain
-// account such as blog.example.com): the enclosing zone is judged instead,
-// Result.Zone names it and Result.Detail says so.
+// "alias", whatever referral comes beside it.
+//
+// # Zones between the registry and the domain
+//
+// A referral to a zone between the registry and the domain is followed:
+// a second-level registry the Public Suffix List does not name, or a
+// parent domain on servers of its own that may sub-delegate the name (the
+// hosting company serves shop.bigcorp.example, which bigcorp.example
+// delegates). That zone's servers are asked in turn, and so on, until a
+// server answers for the domain itself: a referral whose owner is the
+// domain, or an authoritative answer that it has no cut of its own. Only
+// then is the enclosing zone judged (a subdomain account such as
+// blog.example.com); Result.Zone names it, and Result.Detail and
+// Result.Path name the server that said so. Each referral must lie strictly
+// below the zone that gave it and at or above the domain, so the descent
+// cannot loop; it stops after eight zones, and glueless nameservers are
+// looked up at most three levels deep. A zone below the registry whose
+// servers all fail, time out, are lame or refer elsewhere ends the check
+// as an Error naming that zone, never as Incorrect: nobody has said how
+// the name is delegated.
 //
 // A truncated answer is asked again over TCP at the same server, once (knot
 // truncates large referrals to nothing at all, which must not read as "no
@@ -40,10 +56,10 @@
 // are tried in an order that depends only on the domain's name, so a check
 // gives the same answer from the same servers however many run beside it.
 //
-// Which zone cuts belong to a registry comes from the Public Suffix List
-// embedded in golang.org/x/net/publicsuffix (ICANN and private sections). A
-// second-level registry missing from that snapshot is taken for an ordinary
-// domain: names below it are judged by its delegation, with a note.
+// Which zone cuts belong to a registry, and are cached, comes from the
+// Public Suffix List embedded in golang.org/x/net/publicsuffix (ICANN and
+// private sections). A second-level registry missing from that snapshot is
+// not cached: each check below it descends through it.
 //
 // A recursive resolver is never used: it would return the child zone's own
 // NS set, which can differ from the registry's and hide exactly the
@@ -52,11 +68,13 @@
 // # Verdicts
 //
 // An [Expectation] lists the expected nameservers by name or by address and
-// how many must match. The [Result] is [StatusCorrect], [StatusIncorrect] or [StatusError]. A
-// negative finding, Incorrect or "not-delegated", is asked again of a
-// second registry server; if the two disagree (a registry in mid-update),
-// the result is an Error of category "unable-to-check-nameservers" rather
-// than a verdict someone might act on. Every Result carries the delegated,
+// how many must match. The [Result] is [StatusCorrect], [StatusIncorrect]
+// or [StatusError]. A negative finding, Incorrect or "not-delegated", is
+// asked again along other servers: a second descent from the registry that
+// avoids the servers of the first wherever a zone has others; if the two
+// disagree (a registry in mid-update, or a forged answer), the result is
+// an Error of category "unable-to-check-nameservers" rather than a verdict
+// someone might act on. Every Result carries the delegated,
 // matched, missing and unexpected nameservers, the server that answered,
 // the number of queries sent, the time taken and one sentence a support
 // agent can act on. Names are compared as lower-case A-labels without the

@@ -93,6 +93,7 @@ type stepError struct {
 	reasons  []string // "ns1.nic.test (127.0.0.11:53): SERVFAIL"
 	timeouts int      // how many of them timed out
 	limited  bool     // a rate limit would pass the deadline
+	tooDeep  bool     // the descent passed maxDescent zones
 	ctxErr   error    // the caller's context ended
 }
 
