@@ -91,7 +91,10 @@
 // panics with recover, asks IANA once per TLD, never follows registrar
 // referrals and paces each server to one query a second. With RDAP on, a
 // missing delegation is also explained with the registry's status codes
-// (for example "client hold").
+// (for example "client hold"). The fallbacks know only a registrable
+// domain's delegation, not whether its zone delegates a name below it
+// further, so they never decide a check of such a name, and they are not
+// asked when a zone below the registry fails.
 //
 // # Rate limits and concurrency
 //
