@@ -156,7 +156,10 @@ func (c *Checker) check(ctx context.Context, input string, x *expectation) (r Re
 		switch {
 		case err == nil && (second.outcome(x) != out || second.judged().rep.owner != first.judged().rep.owner):
 			a, b := first.last(), second.last()
-			r.ParentServer, r.Path = first.judged().rep.server.String(), first.steps()
+			r.ParentServer = first.judged().rep.server.String()
+			if len(first.hops) > 1 {
+				r.Path = first.steps()
+			}
 			r.fail(CategoryUnableToCheck, fmt.Errorf("nsscan: servers disagree about %s", r.Domain),
 				fmt.Sprintf("The servers asked disagree about %s (%s: %s; %s: %s); check again later, once they have synchronised.",
 					r.Domain, a.rep.server, answerText(d, a.rep), b.rep.server, answerText(d, b.rep)))
@@ -200,7 +203,9 @@ func outcomeOf(r reply, x *expectation) outcome {
 
 // verdict fills r from a descent that ended in a usable answer.
 func (c *Checker) verdict(ctx context.Context, r *Result, x *expectation, d, apex string, dsc *descent) {
-	r.Path = dsc.steps()
+	if len(dsc.hops) > 1 {
+		r.Path = dsc.steps()
+	}
 	j := dsc.judged()
 	rep := j.rep
 	r.ParentServer = rep.server.String()

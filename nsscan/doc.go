@@ -103,9 +103,22 @@
 // would pass the context's deadline the check fails at once with category
 // "rate-limited". [Checker.CheckAll] runs Config.Concurrency workers,
 // yields results as they complete and stops when its context ends or the
-// caller stops ranging. Queries go over long-lived UDP sockets, one
-// connected socket per registry server, written and read in batches; late
-// answers to earlier queries are recognised by ID and source and dropped.
+// caller stops ranging.
+//
+// # Forged answers
+//
+// Verdicts can end in terminations, so an answer must be hard to forge.
+// Each server's queries leave from a small pool of connected UDP sockets,
+// each on a port the kernel draws at random, picked at random per query
+// and replaced by a socket on a new port after 1024 queries or 5 seconds;
+// the kernel drops packets from any other address or port. Each query has
+// a random ID, and the letters of its name are in random case (DNS 0x20):
+// an answer whose question does not echo that case is not used. A server
+// that does not preserve case is asked again in lower case, and in lower
+// case from then on, so the check goes on without that margin. Sockets
+// are written and read in batches; late answers to earlier queries are
+// recognised by ID and dropped. A negative verdict is confirmed along
+// other servers, so one forged answer cannot condemn a domain alone.
 // [Checker.Close] releases the sockets.
 //
 // # Testing on loopback

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"text/template"
@@ -184,12 +186,21 @@ func TestAgainstNSDAndKnot(t *testing.T) {
 	// any delay a loaded machine adds. Real daemons may still drop a UDP
 	// packet under load, and asking again is then right: the query counts
 	// below are the least each check needs, not an exact figure.
+	logs := &syncWriter{w: &bytes.Buffer{}}
 	c := newChecker(t, nsscan.Config{
 		Roots:         []string{net.JoinHostPort(realRoot, strconv.Itoa(port))},
 		Port:          port,
 		Timeout:       nsscantest.LabTimeout,
 		RatePerServer: -1,
+		Logger:        slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
+	// nsd and knot copy the question, random case and all, into their
+	// answers: no server of this lab needs the lower-case fallback.
+	defer func() {
+		if strings.Contains(logs.String(), "does not echo") {
+			t.Errorf("a real server did not echo the question's case:\n%s", logs.String())
+		}
+	}()
 	hostcoNS := []string{"ns1.hostco.test", "ns2.hostco.test"}
 	var bigNS []string
 	for i := range 60 {
@@ -264,4 +275,22 @@ func TestAgainstNSDAndKnot(t *testing.T) {
 			}
 		})
 	}
+}
+
+// syncWriter serialises writes from the Checker's goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.String()
 }

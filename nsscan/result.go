@@ -109,13 +109,15 @@ type Result struct {
 	// "name (address:port)" for DNS, the base URL for RDAP and host:port for
 	// WHOIS.
 	ParentServer string `json:"parentServer,omitempty"`
-	// Path lists the DNS answers the verdict rests on, one per zone asked,
-	// from the registry's zone down: a referral to each zone between the
-	// registry and Domain (a second-level registry, or a parent domain on
-	// servers of its own), then the answer about Domain itself. When Zone is
-	// an enclosing zone, the last step is the server of that zone that
-	// answered Domain has no delegation of its own. Empty when DNS gave no
-	// usable answer from the registry.
+	// Path lists the DNS answers the verdict rests on when a zone below the
+	// registry took part (a second-level registry, or a parent domain on
+	// servers of its own), one per zone asked, from the registry's zone
+	// down: a referral to each zone between the registry and Domain, then
+	// the answer about Domain itself, or the zone whose servers failed.
+	// When Zone is an enclosing zone, the last step is the server of that
+	// zone that answered Domain has no delegation of its own. Nil when the
+	// registry's server answered for Domain directly (ParentServer and
+	// Nameservers say it all) or gave no usable answer.
 	Path []Step `json:"path,omitempty"`
 	// Attempts counts the queries sent for this domain: DNS queries over UDP
 	// and TCP, including the confirming one, plus RDAP and WHOIS requests.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -32,21 +33,35 @@ func (c *Checker) exchange(ctx context.Context, srv server, qname string, qtype 
 		return nil, 0, "", err
 	}
 	resp, err := c.udp.exchange(ctx, srv.addr, qname, qtype)
+	sent := 1
+	if errors.Is(err, errCaseMismatch) {
+		// The answer does not echo the random case of the question: the
+		// server does not preserve case (a forger would have had to guess
+		// the ID and port already). Ask this server in lower case from now
+		// on, and ask again now; the mismatched answer is never used.
+		c.log.LogAttrs(ctx, slog.LevelDebug, "nsscan: server does not echo the question's case", slog.String("server", srv.String()))
+		c.udp.caseBlind(srv.addr)
+		if err = c.wait(ctx, srv.addr); err != nil {
+			return nil, sent, "udp", err
+		}
+		resp, err = c.udp.exchange(ctx, srv.addr, qname, qtype)
+		sent++
+	}
 	if err != nil {
-		return nil, 1, "udp", err
+		return nil, sent, "udp", err
 	}
 	if !resp.truncated {
-		return resp, 1, "udp", nil
+		return resp, sent, "udp", nil
 	}
 	// A truncated answer may hold nothing at all (knot sends TC with every
 	// section empty), so it is never read as "no nameservers": ask again
 	// over TCP, once, the same server.
 	if err := c.wait(ctx, srv.addr); err != nil {
-		return nil, 1, "udp", err
+		return nil, sent, "udp", err
 	}
 	c.stats.tcp.Add(1)
 	resp, err = c.exchangeTCP(ctx, srv.addr, qname, qtype)
-	return resp, 2, "tcp", err
+	return resp, sent + 1, "tcp", err
 }
 
 // wait honours the per-server rate limit (see pace).

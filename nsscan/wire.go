@@ -3,6 +3,7 @@ package nsscan
 import (
 	"encoding/binary"
 	"errors"
+	"math/rand/v2"
 	"net/netip"
 	"strconv"
 
@@ -251,4 +252,55 @@ func appendQuery(b []byte, id uint16, qname string, qtype uint16) ([]byte, error
 	b = binary.BigEndian.AppendUint16(b, dns.TypeOPT)
 	b = binary.BigEndian.AppendUint16(b, ednsSize)
 	return append(b, 0, 0, 0, 0, 0, 0), nil
+}
+
+// mixCase sets the case of every letter of the wire-format name that starts
+// at b[off] at random (DNS 0x20, draft-vixie-dnsext-dns0x20): a server that
+// copies the question into its answer, as nearly all do, echoes the
+// pattern, which a forger who did not see the query must guess, one bit a
+// letter, on top of the message ID and source port. It returns the length
+// of the name.
+func mixCase(b []byte, off int) int {
+	var bits uint64
+	left := 0
+	i := off
+	for i < len(b) && b[i] != 0 {
+		n := int(b[i])
+		for j := i + 1; j <= i+n && j < len(b); j++ {
+			c := b[j] | 0x20
+			if c < 'a' || c > 'z' {
+				continue
+			}
+			if left == 0 {
+				bits, left = rand.Uint64(), 64
+			}
+			if bits&1 != 0 {
+				c &^= 0x20
+			}
+			b[j] = c
+			bits >>= 1
+			left--
+		}
+		i += n + 1
+	}
+	return i + 1 - off
+}
+
+// echo compares the question name of an answer, at resp[12:], with the one
+// sent, at query[12:12+n]: caseOK when the bytes are equal, sameName when
+// they differ in the case of letters only.
+func echo(resp, query []byte, n int) (caseOK, sameName bool) {
+	if len(resp) < 12+n || len(query) < 12+n {
+		return false, false
+	}
+	a, q := resp[12:12+n], query[12:12+n]
+	if string(a) == string(q) {
+		return true, true
+	}
+	for i := range a {
+		if a[i] != q[i] && (a[i]|0x20 != q[i]|0x20 || a[i]|0x20 < 'a' || a[i]|0x20 > 'z') {
+			return false, false
+		}
+	}
+	return false, true
 }
