@@ -29,8 +29,11 @@ const (
 	// portsPerServer is the size of one server's pool: how many source
 	// ports its queries spread over at any time.
 	portsPerServer = 2
-	// readBatch is the batch size of one receive call (recvmmsg on Linux).
-	readBatch = 16
+	// readBatch is the batch size of one receive call (recvmmsg on Linux),
+	// each message with a buffer of its own.
+	readBatch = 32
+	// writeBatch is the batch size of one send call (sendmmsg on Linux).
+	writeBatch = 64
 	// idleClose is how long a server's pool stays open without a query.
 	idleClose = time.Minute
 )
@@ -99,8 +102,8 @@ type udpMux struct {
 	conn      *net.UDPConn
 	done      chan struct{}
 	closeOnce sync.Once
-	born      int64        // clock when opened
-	sent      atomic.Int32 // queries that picked this socket
+	born      int64 // clock when opened
+	sent      int   // queries registered, under mu
 
 	mu      sync.Mutex
 	closed  bool
@@ -257,24 +260,32 @@ func (t *udpTransport) pool(ap netip.AddrPort) *udpPool {
 		// many pools open at once.
 		t.sockets.Add(portsPerServer)
 	}
-	p.lastUse.Store(t.clock.Load())
+	// Written only when the clock has moved: every query of every core
+	// passes here, and a store would bounce the cache line between them.
+	if now := t.clock.Load(); p.lastUse.Load() != now {
+		p.lastUse.Store(now)
+	}
 	return p
 }
 
-// register picks one of the pool's sockets at random, replacing it first
-// when it has served its time, and registers w on it under a fresh random
-// ID, written into w's query. It returns nil when the pool was closed.
+// register picks one of the pool's sockets at random and registers w on it
+// under a fresh random ID, written into w's query; a socket that has served
+// its time is replaced first. It returns nil when the pool was closed.
 func (p *udpPool) register(w *waiter) (*udpMux, uint16) {
 	for range 3 {
 		i := rand.IntN(portsPerServer)
 		m := p.slots[i].Load()
-		if m == nil || int(m.sent.Add(1)) > rotateQueries || p.t.clock.Load()-m.born > int64(rotateAge) {
-			if m = p.replace(i, m); m == nil {
+		if m == nil {
+			if m = p.replace(i, nil); m == nil {
 				return nil, 0
 			}
-			m.sent.Add(1)
 		}
-		if id, ok := m.add(w); ok {
+		id, ok, due := m.add(w, p.t.clock.Load())
+		if due {
+			// This query still goes out on m; the next ones on a new port.
+			p.replace(i, m)
+		}
+		if ok {
 			binary.BigEndian.PutUint16(w.wire, id)
 			return m, id
 		}
@@ -308,20 +319,24 @@ func (p *udpPool) replace(i int, old *udpMux) *udpMux {
 	return fresh
 }
 
-// add registers w under a random ID not in use; false when m is closed.
-func (m *udpMux) add(w *waiter) (uint16, bool) {
+// add registers w under a random ID not in use; ok is false when m is
+// closed. due reports that m has sent rotateQueries queries or is older
+// than rotateAge (by the transport's clock, now) and should be replaced.
+func (m *udpMux) add(w *waiter, now int64) (id uint16, ok, due bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
-		return 0, false
+		return 0, false, false
 	}
 	for {
-		id := uint16(rand.Uint32())
+		id = uint16(rand.Uint32())
 		if m.pending[id] == nil {
-			m.pending[id] = w
-			return id, true
+			break
 		}
 	}
+	m.pending[id] = w
+	m.sent++
+	return id, true, m.sent >= rotateQueries || now-m.born > int64(rotateAge)
 }
 
 // newMux opens a connected socket to p's server on a port the kernel picks
@@ -342,7 +357,7 @@ func (p *udpPool) newMux() (*udpMux, error) {
 	} else {
 		m.writeBatch = ipv6.NewPacketConn(conn).WriteBatch
 	}
-	m.msgs = make([]ipv4.Message, readBatch)
+	m.msgs = make([]ipv4.Message, writeBatch)
 	for i := range m.msgs {
 		m.msgs[i].Buffers = make([][]byte, 1)
 	}
