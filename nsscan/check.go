@@ -437,7 +437,7 @@ func (c *Checker) judgeFallback(r *Result, x *expectation, d, name string, ns []
 	if errors.As(dnsErr, &se) {
 		cat = se.category()
 	}
-	r.Nameservers = nil
+	r.Nameservers, r.Source, r.ParentServer = nil, "", ""
 	r.fail(cat, dnsErr, fmt.Sprintf("DNS could not answer for %s (%v); %s lists %s's nameservers as %s, but whether %s is delegated further below %s only DNS can tell; try again later.",
 		r.Domain, dnsErr, service, display(name), list(displayAll(ns)), r.Domain, display(name)))
 	r.Zone = r.Domain
