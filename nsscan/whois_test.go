@@ -49,7 +49,7 @@ func startWhois(t *testing.T, delay time.Duration, reply func(query string) stri
 			go func() {
 				defer wg.Done()
 				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(5 * time.Second))
+				conn.SetDeadline(time.Now().Add(30 * time.Second))
 				line, err := bufio.NewReader(conn).ReadString('\n')
 				if err != nil {
 					return
@@ -103,7 +103,8 @@ func whoisLab(t *testing.T, delay time.Duration) (iana, registry *whoisServer, c
 		}
 		return "% IANA WHOIS server\n\n% This query returned 0 objects.\n"
 	})
-	return iana, registry, nsscan.WhoisConfig{IANAServer: iana.addr, Timeout: 2 * time.Second, RatePerServer: -1}
+	// A timeout no loaded machine reaches on loopback.
+	return iana, registry, nsscan.WhoisConfig{IANAServer: iana.addr, Timeout: 30 * time.Second, RatePerServer: -1}
 }
 
 func TestRegistryWhois(t *testing.T) {
@@ -155,29 +156,30 @@ func TestRegistryWhois(t *testing.T) {
 
 func TestRegistryWhoisHonoursContextAndPace(t *testing.T) {
 	t.Run("a slow server is abandoned when the context ends", func(t *testing.T) {
-		_, _, cfg := whoisLab(t, 3*time.Second)
-		cfg.Timeout = 10 * time.Second
+		// The server answers only when the test ends and the client's own
+		// timeout is an hour: the context alone can end the lookup (one
+		// that ignored it would hang the test).
+		_, _, cfg := whoisLab(t, time.Hour)
+		cfg.Timeout = time.Hour
 		w, _ := nsscan.NewWhois(cfg)
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
-		start := time.Now()
 		_, err := w.LookupNameservers(ctx, "good.test")
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("err %v, want the context's", err)
 		}
-		if time.Since(start) > 2*time.Second {
-			t.Errorf("returned after %v", time.Since(start))
-		}
 	})
 	t.Run("a pace that would pass the deadline is rate limited at once", func(t *testing.T) {
 		_, registry, cfg := whoisLab(t, 0)
-		cfg.RatePerServer = 0.5
+		// The next token is a thousand seconds away, however long the first
+		// lookup took, and far past the deadline.
+		cfg.RatePerServer = 0.001
 		cfg.Servers = map[string]string{"test": registry.addr}
 		w, _ := nsscan.NewWhois(cfg)
 		if _, err := w.LookupNameservers(context.Background(), "good.test"); err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if _, err := w.LookupNameservers(ctx, "good.test"); !errors.Is(err, nsscan.ErrRateLimited) {
 			t.Errorf("err %v, want rate limited", err)

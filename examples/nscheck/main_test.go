@@ -24,7 +24,7 @@ func labArgs(t *testing.T) []string {
 	}
 	t.Cleanup(lab.Close)
 	return []string{"-roots", strings.Join(lab.Roots(), ","), "-port", strconv.Itoa(lab.Port()),
-		"-timeout", "250ms", "-rate", "-1", "-ns", "ns1.hostco.test,ns2.hostco.test"}
+		"-timeout", nsscantest.LabTimeout.String(), "-rate", "-1", "-ns", "ns1.hostco.test,ns2.hostco.test"}
 }
 
 func TestNscheck(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/accountsync/accountsync/nsscan/nsscantest"
 	"github.com/miekg/dns"
@@ -55,8 +54,8 @@ func TestLabServersAnswerLikeAuthoritativeServers(t *testing.T) {
 		if edns {
 			q.SetEdns0(1232, false)
 		}
-		c := dns.Client{Net: network, Timeout: time.Second}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		c := dns.Client{Net: network, Timeout: nsscantest.LabTimeout}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*nsscantest.LabTimeout)
 		defer cancel()
 		r, _, err := c.ExchangeContext(ctx, q, net.JoinHostPort(addr, strconv.Itoa(lab.Port())))
 		if err != nil {
