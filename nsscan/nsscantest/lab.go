@@ -31,57 +31,66 @@ import (
 	"github.com/miekg/dns"
 )
 
-// Fault makes a server misbehave.
-type Fault int
+// Fault makes a server misbehave. The names follow the faults of the panel
+// fakes (package providertest): FaultNone, then one per misbehaviour.
+type Fault string
 
 // The faults a server can show. Each is one row of the fault lists in the
 // package nsscan tests.
 const (
 	// FaultNone: answer correctly.
-	FaultNone Fault = iota
+	FaultNone Fault = ""
 	// FaultServFail: answer every query with SERVFAIL.
-	FaultServFail
+	FaultServFail Fault = "servfail"
 	// FaultRefused: answer every query with REFUSED.
-	FaultRefused
+	FaultRefused Fault = "refused"
 	// FaultDrop: never answer.
-	FaultDrop
+	FaultDrop Fault = "drop"
 	// FaultTruncateUDP: answer over UDP with TC set and every section empty
 	// (what knot does when a referral does not fit); answer correctly over
 	// TCP.
-	FaultTruncateUDP
+	FaultTruncateUDP Fault = "truncate-udp"
 	// FaultWrongQuestion: answer with a question section for another name.
-	FaultWrongQuestion
+	FaultWrongQuestion Fault = "wrong-question"
 	// FaultStaleID: first send a bogus answer with another message ID, as a
 	// late answer to an earlier query would arrive, then the right answer.
-	FaultStaleID
+	FaultStaleID Fault = "stale-id"
 	// FaultReferUp: answer every query with a referral to the root.
-	FaultReferUp
+	FaultReferUp Fault = "refer-up"
 	// FaultReferSelf: answer every query with a referral to the zone the
 	// server is asked about, which would send a resolver round in a loop.
-	FaultReferSelf
+	FaultReferSelf Fault = "refer-self"
 	// FaultReferSideways: answer every query with a referral to a sibling of
 	// the zone the server is asked about, which is no ancestor of the name.
-	FaultReferSideways
+	FaultReferSideways Fault = "refer-sideways"
 	// FaultLame: answer without authority and without a referral, as a
 	// server that does not serve the zone.
-	FaultLame
+	FaultLame Fault = "lame"
 	// FaultSpoofID: over UDP, send only a forged answer whose message ID is
 	// not the query's, delegating the name to ns.forged.lab; never the
 	// right answer.
-	FaultSpoofID
+	FaultSpoofID Fault = "spoof-id"
 	// FaultSpoofPort: over UDP, send the answer from another source port of
 	// the server's address, as an off-path forger would; never from the
 	// port the query went to.
-	FaultSpoofPort
+	FaultSpoofPort Fault = "spoof-port"
 	// FaultSpoofCase: when the query's name has upper-case letters (DNS
 	// 0x20), first send over UDP a forged answer with the right ID and port
 	// but the name in lower case, delegating it to ns.forged.lab, then the
 	// right answer.
-	FaultSpoofCase
+	FaultSpoofCase Fault = "spoof-case"
 	// FaultLowerCase: answer correctly, but with the question's name in
 	// lower case, as servers that do not preserve the case of a query do.
-	FaultLowerCase
+	FaultLowerCase Fault = "lower-case"
 )
+
+// String returns the fault's name, "none" for FaultNone.
+func (f Fault) String() string {
+	if f == FaultNone {
+		return "none"
+	}
+	return string(f)
+}
 
 // Server is one authoritative server of a lab.
 type Server struct {
@@ -106,7 +115,7 @@ type Lab struct {
 type labServer struct {
 	addr     string
 	zones    []*zone
-	fault    atomic.Int32
+	fault    atomic.Value // Fault
 	delay    time.Duration
 	udp      *dns.Server
 	tcp      *dns.Server
@@ -143,7 +152,7 @@ func Start(servers ...Server) (*Lab, error) {
 			return nil, fmt.Errorf("nsscantest: start: server address %q is not an IPv4 loopback address", s.Addr)
 		}
 		ls := &labServer{addr: s.Addr, delay: s.Delay, counts: map[string]int{}}
-		ls.fault.Store(int32(s.Fault))
+		ls.fault.Store(s.Fault)
 		for i, text := range s.Zones {
 			z, err := parseZone(text)
 			if err != nil {
@@ -284,7 +293,7 @@ func (l *Lab) server(addr string) *labServer {
 
 // SetFault changes the fault of the server at addr; it panics when the lab
 // has no such server.
-func (l *Lab) SetFault(addr string, f Fault) { l.server(addr).fault.Store(int32(f)) }
+func (l *Lab) SetFault(addr string, f Fault) { l.server(addr).fault.Store(f) }
 
 // Queries returns how many queries the server at addr received, over UDP
 // and TCP; with a name, only the queries for that name (any case, with or
@@ -323,7 +332,7 @@ func (s *labServer) serve(w dns.ResponseWriter, req *dns.Msg) {
 	if s.delay > 0 {
 		time.Sleep(s.delay)
 	}
-	fault := Fault(s.fault.Load())
+	fault := s.fault.Load().(Fault)
 	m := new(dns.Msg)
 	m.SetReply(req)
 	if len(req.Question) != 1 {
