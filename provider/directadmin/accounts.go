@@ -49,8 +49,8 @@ func (c *Client) usernames(ctx context.Context) ([]string, error) {
 			}
 			return nil, err
 		}
-		if !r.isList && len(r.fields) > 0 {
-			return nil, c.http.Error(opList, r.resp, "", cmd+": the answer holds no user list", nil)
+		if err := c.checkList(opList, cmd, r); err != nil {
+			return nil, err
 		}
 		if cmd == cmdShowAllUsers && len(r.list) == 0 {
 			// The list always holds at least the admin: an empty one is a
@@ -66,6 +66,17 @@ func (c *Client) usernames(ctx context.Context) ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+// checkList fails a listing answer that holds no list: a JSON answer
+// that is not an array (DirectAdmin answers json=yes listings with one,
+// [] when empty), or a URL-encoded one with fields but no list[] (an
+// empty listing is an empty body).
+func (c *Client) checkList(op, cmd string, r *reply) error {
+	if r.isList || !r.json && len(r.fields) == 0 {
+		return nil
+	}
+	return c.http.Error(op, r.resp, "", cmd+": the answer holds no user list", nil)
 }
 
 // configs reads every user's config, Concurrency at a time. The first
@@ -136,13 +147,16 @@ func (c *Client) userAccount(ctx context.Context, op, name string) (provider.Acc
 // lookup reads the config of a.Username before a change and checks that
 // the user still holds a.Domain, so that a username reused for another
 // customer is never suspended, deleted or given a new password by mistake.
+// A user the server does not have gives an error matching
+// provider.ErrNotFound, decided by the list of users where the login can
+// read it (see settle).
 func (c *Client) lookup(ctx context.Context, op string, a provider.Account) (map[string]string, error) {
 	if strings.TrimSpace(a.Username) == "" {
 		return nil, c.http.Error(op, nil, "", "the account has no username; DirectAdmin acts on users", nil)
 	}
 	r, err := c.userConfig(ctx, op, a.Username)
 	if err != nil {
-		return nil, err
+		return nil, c.settle(ctx, op, a.Username, err)
 	}
 	f := r.fields
 	if want := strings.TrimSuffix(strings.TrimSpace(a.Domain), "."); want != "" {
@@ -197,6 +211,13 @@ func (c *Client) CreateAccount(ctx context.Context, n provider.NewAccount) (prov
 // (confirmed=Confirm, delete=yes), after checking with
 // CMD_API_SHOW_USER_CONFIG that the user exists and still holds a.Domain.
 // It is idempotent: a user that is already gone returns nil.
+//
+// Whether a user is gone is read from the list of users, not from the
+// words of an error: when the config read or the delete fails (the user
+// vanished in between and the panel says "User x did not exist on the
+// server", or the delete answered 500 after acting), the user counts as
+// gone only if CMD_API_SHOW_ALL_USERS no longer lists it. A login that
+// may not list every user (a reseller) falls back to the panel's wording.
 func (c *Client) TerminateAccount(ctx context.Context, a provider.Account) error {
 	if _, err := c.lookup(ctx, opTerminate, a); err != nil {
 		if errors.Is(err, provider.ErrNotFound) {
@@ -206,12 +227,95 @@ func (c *Client) TerminateAccount(ctx context.Context, a provider.Account) error
 	}
 	form := url.Values{"confirmed": {"Confirm"}, "delete": {"yes"}, "select0": {a.Username}}
 	if _, err := c.call(ctx, opTerminate, cmdSelectUsers, form, true); err != nil {
-		if errors.Is(err, provider.ErrNotFound) {
-			return nil // deleted by someone else in between
+		if err = c.settle(ctx, opTerminate, a.Username, err); errors.Is(err, provider.ErrNotFound) {
+			return nil // deleted, by this call or by someone else in between
 		}
 		return err
 	}
 	return nil
+}
+
+// presence is what the list of users says about one user.
+type presence int
+
+const (
+	presenceUnknown presence = iota // the login cannot see every user
+	presenceListed
+	presenceAbsent
+)
+
+// presence reads whether the user name is on the server from the list of
+// users: CMD_API_SHOW_ALL_USERS, every user, for an admin. A login that
+// may not run it (a reseller) reads CMD_API_SHOW_USERS, its own users: a
+// user listed there is present, but one missing from it may merely belong
+// to someone else, which proves nothing.
+func (c *Client) presence(ctx context.Context, op, name string) (presence, error) {
+	cmd := cmdShowAllUsers
+	r, err := c.call(ctx, op, cmd, nil, false)
+	complete := err == nil
+	if err != nil {
+		if loginRefused(err) || !refused(err) && !errors.Is(err, provider.ErrUnauthorized) {
+			return presenceUnknown, err
+		}
+		cmd = cmdShowUsers
+		if r, err = c.call(ctx, op, cmd, nil, false); err != nil {
+			return presenceUnknown, err
+		}
+	}
+	if err := c.checkList(op, cmd, r); err != nil {
+		return presenceUnknown, err
+	}
+	if complete && len(r.list) == 0 {
+		return presenceUnknown, c.http.Error(op, r.resp, "", cmd+": the answer is empty, without even the admin", nil)
+	}
+	for _, n := range r.list {
+		if strings.EqualFold(strings.TrimSpace(n), name) {
+			return presenceListed, nil
+		}
+	}
+	if complete {
+		return presenceAbsent, nil
+	}
+	return presenceUnknown, nil
+}
+
+// settle returns err, the failure of a call about the user name, as the
+// caller should see it once the list of users has been read (see
+// presence): matching provider.ErrNotFound when the user is not listed,
+// whatever the panel's words, and not matching it when the user is still
+// listed. Where the list proves nothing (a reseller), or cannot be read,
+// err is returned as it is and the panel's wording decides. A refused
+// login or an ended context is never followed by another call.
+func (c *Client) settle(ctx context.Context, op, name string, err error) error {
+	var apiErr *provider.APIError
+	if strings.TrimSpace(name) == "" || ctx.Err() != nil || loginRefused(err) || !errors.As(err, &apiErr) {
+		return err
+	}
+	p, perr := c.presence(ctx, op, name)
+	if perr != nil {
+		c.log.DebugContext(ctx, "directadmin: could not check whether the user is still listed",
+			slog.String("user", name), slog.Any("error", perr))
+		return err
+	}
+	out := *apiErr
+	switch {
+	case p == presenceAbsent && !errors.Is(err, provider.ErrNotFound):
+		out.Err = provider.ErrNotFound
+		out.Message = joinMessage(out.Message, "the server no longer lists user "+strconv.Quote(name))
+	case p == presenceListed && errors.Is(err, provider.ErrNotFound):
+		out.Err = nil
+		out.Message = joinMessage(out.Message, "yet the server still lists user "+strconv.Quote(name))
+	default:
+		return err
+	}
+	return &out
+}
+
+func joinMessage(msg, more string) string {
+	if msg == "" {
+		return more
+	}
+	return msg + "; " + more
 }
 
 // SuspendAccount suspends the user a.Username. DirectAdmin's
@@ -245,6 +349,15 @@ func (c *Client) setSuspended(ctx context.Context, op string, a provider.Account
 	}
 	form := url.Values{"suspend": {button}, "select0": {a.Username}}
 	if _, err := c.call(ctx, op, cmdSelectUsers, form, true); err != nil {
+		if ctx.Err() != nil || loginRefused(err) {
+			return err
+		}
+		// Someone else may have got there first ("... is already
+		// suspended", command.txt:30), or the panel acted and then
+		// failed: the state decides, not the wording.
+		if r, rerr := c.userConfig(ctx, op, a.Username); rerr == nil && isSuspended(r.fields) == want {
+			return nil
+		}
 		return err
 	}
 	r, err := c.userConfig(ctx, op, a.Username)
@@ -268,8 +381,8 @@ func (c *Client) ListPackages(ctx context.Context) ([]provider.Package, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !r.isList && len(r.fields) > 0 {
-		return nil, c.http.Error(opPackages, nil, "", "the answer holds no package list", nil)
+	if !r.isList && (r.json || len(r.fields) > 0) {
+		return nil, c.http.Error(opPackages, r.resp, "", "the answer holds no package list", nil)
 	}
 	pkgs := make([]provider.Package, 0, len(r.list))
 	seen := map[string]bool{}

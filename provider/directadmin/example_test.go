@@ -63,5 +63,5 @@ func ExampleClient_SuspendAccount() {
 	fmt.Println(err)
 	// Output:
 	// Suspended after 1 toggle
-	// directadmin: suspend account: HTTP 200: user "ghost": Unable to show user: User ghost does not exist
+	// directadmin: suspend account: HTTP 200: user "ghost": Cannot Execute Your Request: That user does not exist
 }

@@ -147,14 +147,14 @@ func TestDecodeErrors(t *testing.T) {
 		wantMsg  string
 		sentinel error
 	}{
-		{name: "a missing user's details lose their <br> and match ErrNotFound", body: string(fixture(t, "error_not_found.txt")), op: opSuspend,
-			wantMsg: "Cannot execute your request: User ghost does not exist", sentinel: provider.ErrNotFound},
+		{name: "a vanished user's details lose their <br> and match ErrNotFound", body: string(fixture(t, "error_not_found.txt")), op: opTerminate,
+			wantMsg: "Error while deleting Users: User ghost did not exist on the server. Removing it from your list.", sentinel: provider.ErrNotFound},
 		{name: "a refused command matches ErrUnauthorized", body: string(fixture(t, "error_forbidden.txt")), op: opList,
 			wantMsg: "You cannot execute that command", sentinel: provider.ErrUnauthorized},
 		{name: "a JSON duplicate on create matches ErrExists", body: string(fixture(t, "error_exists.json")), op: opCreate,
-			wantMsg: "Unable to Create User: That username already exists on the system", sentinel: provider.ErrExists},
-		{name: "a missing package on create is ErrNotFound, not ErrExists", body: "error=1&text=Unable%20to%20Create%20User&details=Package%20x%20does%20not%20exist", op: opCreate,
-			wantMsg: "Unable to Create User: Package x does not exist", sentinel: provider.ErrNotFound},
+			wantMsg: "Cannot Create Account: That username already exists on the system", sentinel: provider.ErrExists},
+		{name: "a missing package on create is ErrNotFound, not ErrExists", body: "error=1&text=Cannot%20Create%20Account&details=Package%20not%20found", op: opCreate,
+			wantMsg: "Cannot Create Account: Package not found", sentinel: provider.ErrNotFound},
 		{name: "an unexplained failure has no sentinel", body: "error=1&text=Something%20broke&details=", op: opList,
 			wantMsg: "Something broke", sentinel: nil},
 	}

@@ -36,6 +36,7 @@ type reply struct {
 	fields map[string]string // key=value pairs, HTML entities decoded
 	list   []string          // list[] values, or the elements of a JSON array
 	isList bool              // the answer held a list (possibly empty)
+	json   bool              // the answer was JSON
 	resp   *httpx.Response   // the answer it was decoded from, for errors
 }
 
@@ -174,7 +175,7 @@ func decodeJSON(b []byte) (*reply, error) {
 	if b[0] == '[' {
 		var list []string
 		if json.Unmarshal(b, &list) == nil {
-			r := &reply{isList: true, list: list[:0]}
+			r := &reply{isList: true, json: true, list: list[:0]}
 			for _, s := range list {
 				if s != "" {
 					r.list = append(r.list, s)
@@ -190,7 +191,7 @@ func decodeJSON(b []byte) (*reply, error) {
 					fields[k] = html.UnescapeString(v)
 				}
 			}
-			return &reply{fields: fields}, nil
+			return &reply{fields: fields, json: true}, nil
 		}
 	}
 	d := json.NewDecoder(bytes.NewReader(b))
@@ -199,7 +200,7 @@ func decodeJSON(b []byte) (*reply, error) {
 	if err := d.Decode(&v); err != nil {
 		return nil, fmt.Errorf("undecodable JSON: %w", err)
 	}
-	r := &reply{}
+	r := &reply{json: true}
 	switch t := v.(type) {
 	case []any:
 		r.isList = true

@@ -104,6 +104,171 @@ const (
 	FaultCommandError Fault = "directadmin-command-error"
 )
 
+// The wording faults answer HTTP 200 with one of DirectAdmin's own error
+// messages (error=1&text=...&details=..., or {"error":...,"result":...}
+// with json=yes), taken from the panel's English message table: the
+// lang/en/internal/*.txt files every skin ships, cited as file:id (the
+// copy read is github.com/WorkingClassKid/DirectAdmin-Evolution-FR). A
+// "%s" in a message is filled with the user the request names (select0,
+// user or username). They apply to every command, so FailFunction,
+// FailUser and FailNext can aim them; the state is left as it is unless a
+// fault says otherwise.
+const (
+	// FaultUserDidNotExist: "Error while deleting Users" (command.txt:16)
+	// with "User %s did not exist on the server.  Removing it from your
+	// list." (user.txt:50), what CMD_API_SELECT_USERS answers when the
+	// user vanished between a client's check and its delete. As on the
+	// panel, the named users are gone afterwards.
+	FaultUserDidNotExist Fault = "directadmin-user-did-not-exist"
+	// FaultUserDoesNotExist: "Cannot Execute Your Request" (command.txt:10)
+	// with "That user does not exist" (command.txt:11).
+	FaultUserDoesNotExist Fault = "directadmin-user-does-not-exist"
+	// FaultNoSuchUser: "Cannot Execute Your Request" with "No such user"
+	// (authentication.txt:4).
+	FaultNoSuchUser Fault = "directadmin-no-such-user"
+	// FaultNotYourUser: "Cannot Execute Your Request" with "That user does
+	// not belong to you" (command.txt:12).
+	FaultNotYourUser Fault = "directadmin-not-your-user"
+	// FaultNotCreatedByYou: "Error while deleting Users" with "User %s was
+	// not created by you-> Not Deleted." in bold (user.txt:54).
+	FaultNotCreatedByYou Fault = "directadmin-not-created-by-you"
+	// FaultNoControl: "Cannot Execute Your Request" with "You do not have
+	// control over user %s" (command.txt:25).
+	FaultNoControl Fault = "directadmin-no-control"
+	// FaultAuthorityLevel: "You cannot execute that command"
+	// (command.txt:351) with "The request you've made cannot be executed
+	// because it does not exist in your authority level" (command.txt:352),
+	// a refusal whose words include "does not exist".
+	FaultAuthorityLevel Fault = "directadmin-authority-level"
+	// FaultAlreadySuspended: "Cannot Execute Your Request" with "%s is
+	// already suspended" (command.txt:30). The user is suspended
+	// afterwards, as if someone else had got there first.
+	FaultAlreadySuspended Fault = "directadmin-already-suspended"
+	// FaultAlreadyUnsuspended: "Cannot Execute Your Request" with "%s is
+	// already unsuspended" (command.txt:29). The user is active afterwards.
+	FaultAlreadyUnsuspended Fault = "directadmin-already-unsuspended"
+	// FaultUsernameTaken: "Cannot Create Account" (command.txt:33) with
+	// "That username already exists on the system" (command.txt:34).
+	FaultUsernameTaken Fault = "directadmin-username-taken"
+	// FaultUserExists: "Error Creating User" (command.txt:45) with "User %s
+	// already exists.  Please chose a different username." (user.txt:6).
+	FaultUserExists Fault = "directadmin-user-exists"
+	// FaultUserOnOtherServer: "Cannot Create Account" with "That User
+	// already exists on another server" (user.txt:75), from a multi-server
+	// cluster.
+	FaultUserOnOtherServer Fault = "directadmin-user-on-other-server"
+	// FaultDomainTaken: "Cannot Create Account" with "That domain already
+	// exists" (command.txt:38).
+	FaultDomainTaken Fault = "directadmin-domain-taken"
+	// FaultDomainOnOtherServer: "Cannot Create Account" with "That domain
+	// already exists on another server" (command.txt:39).
+	FaultDomainOnOtherServer Fault = "directadmin-domain-on-other-server"
+	// FaultPackageNotFound: "Cannot Create Account" with "Package not
+	// found" (command.txt:35).
+	FaultPackageNotFound Fault = "directadmin-package-not-found"
+)
+
+// A wording is the text and details a wording fault answers with.
+type wording struct {
+	text, details string
+	effect        func(s *Server, names []string) // under s.mu
+}
+
+// wordings are the answers of the wording faults; see their constants.
+var wordings = map[Fault]wording{
+	FaultUserDidNotExist: {text: "Error while deleting Users",
+		details: "User %s did not exist on the server.  Removing it from your list.<br>\n",
+		effect: func(s *Server, names []string) {
+			for _, n := range names {
+				s.remove(n)
+			}
+		}},
+	FaultUserDoesNotExist: {text: "Cannot Execute Your Request", details: "That user does not exist"},
+	FaultNoSuchUser:       {text: "Cannot Execute Your Request", details: "No such user"},
+	FaultNotYourUser:      {text: "Cannot Execute Your Request", details: "That user does not belong to you"},
+	FaultNotCreatedByYou:  {text: "Error while deleting Users", details: "<b>User %s was not created by you-> Not Deleted.</b><br>\n"},
+	FaultNoControl:        {text: "Cannot Execute Your Request", details: "You do not have control over user %s"},
+	FaultAuthorityLevel: {text: "You cannot execute that command",
+		details: "The request you've made cannot be executed because it does not exist in your authority level"},
+	FaultAlreadySuspended: {text: "Cannot Execute Your Request", details: "%s is already suspended<br>\n",
+		effect: func(s *Server, names []string) { s.setSuspended(names, true) }},
+	FaultAlreadyUnsuspended: {text: "Cannot Execute Your Request", details: "%s is already unsuspended<br>\n",
+		effect: func(s *Server, names []string) { s.setSuspended(names, false) }},
+	FaultUsernameTaken:       {text: "Cannot Create Account", details: "That username already exists on the system"},
+	FaultUserExists:          {text: "Error Creating User", details: "User %s already exists.  Please chose a different username."},
+	FaultUserOnOtherServer:   {text: "Cannot Create Account", details: "That User already exists on another server"},
+	FaultDomainTaken:         {text: "Cannot Create Account", details: "That domain already exists"},
+	FaultDomainOnOtherServer: {text: "Cannot Create Account", details: "That domain already exists on another server"},
+	FaultPackageNotFound:     {text: "Cannot Create Account", details: "Package not found"},
+}
+
+// Wordings returns every wording fault, in a fixed order.
+func Wordings() []Fault {
+	out := make([]Fault, 0, len(wordings))
+	for f := range wordings {
+		out = append(out, f)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// answerWording answers with the wording of f about the users the request
+// names, and applies its effect.
+func (s *Server) answerWording(a answer, f Fault, form url.Values) {
+	w := wordings[f]
+	names := named(form)
+	if w.effect != nil {
+		s.mu.Lock()
+		w.effect(s, names)
+		s.mu.Unlock()
+	}
+	who := strings.Join(names, ", ")
+	a.fail(w.text, strings.ReplaceAll(w.details, "%s", who))
+}
+
+// named returns the users a request is about: select0, select1, ... or
+// user or username.
+func named(f url.Values) []string {
+	var names []string
+	for i := 0; ; i++ {
+		n := f.Get("select" + strconv.Itoa(i))
+		if n == "" {
+			break
+		}
+		names = append(names, n)
+	}
+	if len(names) == 0 {
+		for _, k := range []string{"user", "username"} {
+			if n := f.Get(k); n != "" {
+				return []string{n}
+			}
+		}
+	}
+	return names
+}
+
+// remove deletes a user. It runs under s.mu.
+func (s *Server) remove(name string) {
+	u := s.users[name]
+	if u == nil {
+		return
+	}
+	delete(s.users, name)
+	delete(s.domains, strings.ToLower(u.domain))
+	if i, found := slices.BinarySearch(s.names, name); found {
+		s.names = slices.Delete(s.names, i, i+1)
+	}
+}
+
+// setSuspended sets the users' suspension. It runs under s.mu.
+func (s *Server) setSuspended(names []string, suspended bool) {
+	for _, n := range names {
+		if u := s.users[n]; u != nil {
+			u.suspended = suspended
+		}
+	}
+}
+
 // isListing reports whether function lists users, the requests the
 // listing-shape faults apply to.
 func isListing(function string) bool {
@@ -124,6 +289,19 @@ func (a answer) wrongShape(f Fault) {
 		return
 	}
 	body := map[Fault]string{FaultWrongShape: "error=0&text=Success", FaultNullList: "list=", FaultWrongType: "list=admin"}[f]
+	a.write(http.StatusOK, body)
+}
+
+// wrongConfig answers a user-config call with the shape f stands for: no
+// config at all ({} or error=0&text=Success), null (or a bare "="), or a
+// list where the config belongs.
+func (a answer) wrongConfig(f Fault) {
+	if a.json {
+		body := map[Fault]string{FaultWrongShape: "{}", FaultNullList: "null", FaultWrongType: `["admin"]`}[f]
+		a.write(http.StatusOK, body)
+		return
+	}
+	body := map[Fault]string{FaultWrongShape: "error=0&text=Success", FaultNullList: "=", FaultWrongType: "list%5B%5D=admin"}[f]
 	a.write(http.StatusOK, body)
 }
 
@@ -410,6 +588,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		a.wrongShape(fault)
 		return
 	}
+	if _, ok := wordings[fault]; ok {
+		s.answerWording(a, fault, r.Form)
+		return
+	}
 	switch fn {
 	case "CMD_API_SHOW_ALL_USERS":
 		s.showAllUsers(a, who)
@@ -424,6 +606,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if s.inject(w, f) {
+				return
+			}
+			if _, ok := wordings[f]; ok {
+				s.answerWording(a, f, r.Form)
+				return
+			}
+			if f.IsWrongShape() {
+				a.wrongConfig(f)
 				return
 			}
 			fault = f
@@ -610,9 +800,9 @@ func (s *Server) showUserConfig(a answer, who actor, name string, malformed bool
 	s.mu.RUnlock()
 	switch {
 	case u == nil:
-		a.fail("Unable to show user", "User "+name+" does not exist<br>")
+		a.fail("Cannot Execute Your Request", "That user does not exist")
 	case conf == nil:
-		a.fail("Unable to show user", "You do not own user "+name)
+		a.fail("Cannot Execute Your Request", "That user does not belong to you")
 	default:
 		if malformed {
 			for i := range conf {
@@ -668,23 +858,26 @@ func (s *Server) accountUser(a answer, who actor, f url.Values) {
 	email, pw, ip, pkg := f.Get("email"), f.Get("passwd"), f.Get("ip"), f.Get("package")
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	const cannot = "Cannot Create Account" // command.txt:33
 	switch {
 	case !validUsername.MatchString(name):
-		a.fail("Unable to Create User", "Usernames are 3 to 16 lower-case letters and digits, starting with a letter")
+		a.fail(cannot, "The username is invalid. Usernames must start with a-z, contain >= 3 characters and <= 16.") // command.txt:32
 	case s.users[name] != nil:
-		a.fail("Unable to Create User", "That username already exists on the system")
+		a.fail(cannot, "That username already exists on the system") // command.txt:34
 	case !validDomain.MatchString(domain):
-		a.fail("Unable to Create User", "Invalid domain name")
+		a.fail(cannot, "Invalid Domain") // user.txt:109
 	case s.domains[domain] != "":
-		a.fail("Unable to Create User", "That domain already exists on the server")
+		a.fail(cannot, "That domain already exists") // command.txt:38
 	case !strings.Contains(email, "@") || strings.ContainsAny(email, " \t\r\n"):
-		a.fail("Unable to Create User", "Invalid email address")
-	case len(pw) < 5 || pw != f.Get("passwd2"):
-		a.fail("Unable to Create User", "Passwords must match and be at least 5 characters long")
+		a.fail(cannot, "Invalid E-Mail") // user.txt:121
+	case pw != f.Get("passwd2"):
+		a.fail(cannot, "Passwords do not match") // command.txt:9
+	case len(pw) < 5:
+		a.fail(cannot, "Password is too short") // command.txt:6
 	case net.ParseIP(ip) == nil:
-		a.fail("Unable to Create User", "Invalid IP address")
+		a.fail(cannot, "You must provide a valid ip") // user.txt:23
 	case !slices.Contains(s.packages, pkg):
-		a.fail("Unable to Create User", "Package "+pkg+" does not exist")
+		a.fail(cannot, "Package not found") // command.txt:35
 	default:
 		u := &user{username: name, usertype: "user", creator: who.name, domain: domain, email: email,
 			ip: ip, pkg: pkg, password: pw}
@@ -693,7 +886,7 @@ func (s *Server) accountUser(a answer, who actor, f url.Values) {
 		s.domains[domain] = name
 		i, _ := slices.BinarySearch(s.names, name)
 		s.names = slices.Insert(s.names, i, name)
-		a.ok("User "+name+" created", "")
+		a.ok("User "+name+" created", "") // command.txt:44
 	}
 }
 
@@ -724,34 +917,39 @@ func (s *Server) selectUsers(a answer, who actor, f url.Values) {
 		a.fail("Unknown action", "Send delete=yes&confirmed=Confirm or suspend")
 		return
 	}
+	text := "Cannot Execute Your Request" // command.txt:1
+	if del {
+		text = "Error while deleting Users" // command.txt:16
+	}
 	for _, n := range names {
 		u := s.users[n]
 		switch {
 		case u == nil:
-			a.fail("Error with the selected users", "User "+n+" does not exist<br>")
+			a.fail(text, "That user does not exist") // command.txt:11
+			return
+		case (!who.manages(u) || u.usertype == "admin") && del:
+			a.fail(text, "<b>User "+n+" was not created by you-> Not Deleted.</b><br>\n") // user.txt:54
 			return
 		case !who.manages(u) || u.usertype == "admin":
-			a.fail("Error with the selected users", "You do not own user "+n)
+			a.fail(text, "You do not have control over user "+n) // command.txt:25
 			return
 		}
 	}
+	var log strings.Builder
 	for _, n := range names {
 		u := s.users[n]
 		if del {
-			delete(s.users, n)
-			delete(s.domains, strings.ToLower(u.domain))
-			if i, found := slices.BinarySearch(s.names, n); found {
-				s.names = slices.Delete(s.names, i, i+1)
-			}
+			s.remove(n)
+			log.WriteString("User " + n + " Removed<br>\n") // command.txt:49
 			continue
 		}
 		u.suspended = !u.suspended
 	}
 	if del {
-		a.ok("User deleted", strings.Join(names, ", ")+" deleted")
+		a.ok("Users deleted", log.String()) // command.txt:15
 		return
 	}
-	a.ok("User suspended", "Suspension toggled for "+strings.Join(names, ", "))
+	a.ok("Success", "All selected Users have been suspended") // command.txt:26, :27
 }
 
 func (s *Server) userPasswd(a answer, who actor, f url.Values) {
@@ -759,13 +957,16 @@ func (s *Server) userPasswd(a answer, who actor, f url.Values) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u := s.users[name]
+	const cannot = "Cannot change password" // command.txt:2
 	switch {
 	case u == nil:
-		a.fail("Unable to change password", "User "+name+" does not exist")
+		a.fail(cannot, "That user does not exist") // command.txt:11
 	case !who.manages(u) && who.name != name:
-		a.fail("Unable to change password", "You do not own user "+name)
-	case len(pw) < 5 || pw != f.Get("passwd2"):
-		a.fail("Unable to change password", "Passwords must match and be at least 5 characters long")
+		a.fail(cannot, "That user does not belong to you") // command.txt:12
+	case pw != f.Get("passwd2"):
+		a.fail(cannot, "Passwords do not match") // command.txt:9
+	case len(pw) < 5:
+		a.fail(cannot, "Password is too short") // command.txt:6
 	default:
 		u.password = pw
 		a.ok("Password Changed", "")

@@ -127,9 +127,17 @@ func TestWireFormat(t *testing.T) {
 			t.Errorf("resellers %q, admin's users %q, resone's users %q", res, users, theirs)
 		}
 	})
-	t.Run("a missing user is error=1 with HTTP 200 and an HTML entity in the details", func(t *testing.T) {
+	t.Run("a missing user is error=1 with HTTP 200 in DirectAdmin's words", func(t *testing.T) {
 		status, body := w.admin(http.MethodGet, "CMD_API_SHOW_USER_CONFIG", url.Values{"user": {"ghost"}})
-		if status != 200 || !strings.HasPrefix(body, "error=1&") || !strings.Contains(body, "does%20not%20exist%26%2360%3Bbr%26%2362%3B") {
+		if status != 200 || body != "error=1&text=Cannot%20Execute%20Your%20Request&details=That%20user%20does%20not%20exist" {
+			t.Errorf("status %d body %q", status, body)
+		}
+	})
+	t.Run("a wording with <br> carries it as an HTML entity in the details", func(t *testing.T) {
+		w.srv.FailFunction("CMD_API_SELECT_USERS", directadmintest.FaultNotCreatedByYou)
+		defer w.srv.FailFunction("CMD_API_SELECT_USERS", directadmintest.FaultNone)
+		status, body := w.admin(http.MethodPost, "CMD_API_SELECT_USERS", url.Values{"confirmed": {"Confirm"}, "delete": {"yes"}, "select0": {"bob"}})
+		if status != 200 || !strings.HasPrefix(body, "error=1&") || !strings.Contains(body, "Not%20Deleted.%26%2360%3B%2Fb%26%2362%3B%26%2360%3Bbr%26%2362%3B") {
 			t.Errorf("status %d body %q", status, body)
 		}
 	})
@@ -188,7 +196,7 @@ func TestStateAndToggle(t *testing.T) {
 			t.Fatal(body)
 		}
 		_, _, body := w.do(http.MethodPost, "CMD_API_SELECT_USERS", "resone", "Res-12345", url.Values{"suspend": {"Suspend"}, "select0": {"alice"}})
-		if !strings.Contains(body, "You%20do%20not%20own") {
+		if !strings.Contains(body, "You%20do%20not%20have%20control%20over%20user%20alice") {
 			t.Errorf("body %q", body)
 		}
 		_, _, body = w.do(http.MethodPost, "CMD_API_SELECT_USERS", "resone", "Res-12345", url.Values{"suspend": {"Suspend"}, "select0": {"carol"}})
