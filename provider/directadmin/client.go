@@ -19,8 +19,20 @@ import (
 const DefaultPort = 2222
 
 // DefaultConcurrency is the number of user-config calls a listing keeps in
-// flight when Config.Concurrency is zero.
+// flight when Config.Concurrency is zero: enough to keep DefaultRateLimit
+// busy across a WAN round trip of up to about 150 ms, and few enough that
+// a panel's worker pool never sees more than eight of this client's calls
+// at once.
 const DefaultConcurrency = 8
+
+// DefaultRateLimit is the requests per second sent to one panel when
+// Config.RateLimit is zero. A listing reads one user.conf per user (no
+// bulk call carries the contact e-mail; see the package documentation),
+// so this rate bounds how long a big server takes (10,000 users in about
+// 200 seconds) and how hard the client leans on a panel that is also
+// serving its customers: about 50 small reads a second, the politeness
+// limit this module keeps for every panel.
+const DefaultRateLimit = 50
 
 // Scope says which users ListAccounts lists.
 type Scope string
@@ -57,11 +69,11 @@ type Config struct {
 	// Logger receives one debug line per HTTP attempt and warnings about
 	// odd data, never a secret. nil discards.
 	Logger *slog.Logger
-	// RateLimit is requests per second to this server (default 10);
-	// negative means unlimited. Burst defaults to max(1, RateLimit).
-	// A listing costs one request per user, so at 10 requests per second
-	// 10,000 users take about 17 minutes: raise it for big servers the
-	// panel can take.
+	// RateLimit is requests per second to this server (default
+	// DefaultRateLimit, 50); negative means unlimited. Burst defaults to
+	// max(1, RateLimit). A listing costs one request per user, so at the
+	// default 10,000 users take about 200 seconds: raise it (with
+	// Concurrency) for big servers the panel can take.
 	RateLimit float64
 	Burst     int
 	// Timeout bounds each HTTP attempt, body included (default 2 minutes).
@@ -178,6 +190,10 @@ func New(cfg Config) (*Client, error) {
 	token := base64.StdEncoding.EncodeToString([]byte(cfg.Username + ":" + secret))
 	secrets = append(secrets, token)
 
+	rate := cfg.RateLimit
+	if rate == 0 {
+		rate = DefaultRateLimit
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -188,7 +204,7 @@ func New(cfg Config) (*Client, error) {
 		HTTPClient:         cfg.HTTPClient,
 		IdleConns:          conc,
 		Logger:             log,
-		RateLimit:          cfg.RateLimit,
+		RateLimit:          rate,
 		Burst:              cfg.Burst,
 		Timeout:            cfg.Timeout,
 		CertSHA256:         cfg.CertSHA256,

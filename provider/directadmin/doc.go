@@ -40,7 +40,8 @@
 //
 // ListAccounts first gets the usernames and then reads each user's
 // user.conf with CMD_API_SHOW_USER_CONFIG, Config.Concurrency calls at a
-// time (default 8). Which usernames depends on Config.Scope:
+// time (default 8, at most Config.RateLimit a second, default 50). Which
+// usernames depends on Config.Scope:
 //
 //   - [ScopeServer] (the default): CMD_API_SHOW_ALL_USERS, every user and
 //     reseller on the server. It needs an admin login; a reseller login is
@@ -81,7 +82,9 @@
 // yes or no, an empty domain, or a config of another user than the one
 // asked for. The error names the user. An HTML page where a list or a
 // config was expected is an error, never an empty list, and so is an
-// empty CMD_API_SHOW_ALL_USERS answer (the admin is always on it).
+// empty CMD_API_SHOW_ALL_USERS answer (the admin is always on it), a JSON
+// list that is not an array ({} or null where [] belongs), and a config
+// that is empty, null or a list.
 //
 // # Capabilities
 //
@@ -116,27 +119,68 @@
 // reads "directadmin: list accounts: HTTP 200: user "bob": ...". Failures
 // that DirectAdmin reports with HTTP 200 (error=1&text=...&details=... or,
 // with Config.JSON, {"error":...,"result":...}) carry the panel's text and
-// details, cleaned of the HTML the panel puts in them, and match a
-// sentinel where the text says so: "does not exist" [provider.ErrNotFound],
-// "already exists" on create [provider.ErrExists], "You cannot execute
-// that command" [provider.ErrUnauthorized]. DirectAdmin has no error codes,
-// so this reads its English messages. HTTP statuses map as APIError
-// documents (401 and 403 unauthorized, 429 rate limited, 5xx transient).
-// No error or log line holds the password, the login key, the
+// details, cleaned of the HTML the panel puts in them. HTTP statuses map
+// as APIError documents (401 and 403 unauthorized, 429 rate limited, 5xx
+// transient). No error or log line holds the password, the login key, the
 // Authorization header or a password being set.
+//
+// DirectAdmin has no error codes, only English messages from its message
+// table (the lang/en/internal/*.txt files its skins ship), so the client
+// decides by the server's state where it can and by the words where it
+// must:
+//
+//   - Whether a user is gone is read from CMD_API_SHOW_ALL_USERS, not from
+//     the words of an error. When terminate's config read or delete fails
+//     (the user vanished in between: "User x did not exist on the
+//     server...", or a 500 after the panel acted), the user counts as
+//     gone, and terminate returns nil, only if the list no longer holds
+//     it; when the words say "does not exist" but the list still holds the
+//     user, the error stays and does not match [provider.ErrNotFound].
+//     Suspend, unsuspend and set password match ErrNotFound the same way.
+//     A reseller may not read that list, and one missing from its own
+//     (CMD_API_SHOW_USERS) may belong to someone else, so for a reseller
+//     the words decide.
+//   - A suspend or unsuspend whose toggle is refused ("... is already
+//     suspended") reads the state again and returns nil when the user is
+//     in the wanted state.
+//   - The words: "You cannot execute that command", "... does not exist in
+//     your authority level", "That user does not belong to you", "You do
+//     not have control over user", "User x was not created by you" match
+//     [provider.ErrUnauthorized]; "User x did not exist on the server",
+//     "That user does not exist", "No such user", "User x does not exist
+//     on the system" match [provider.ErrNotFound] for a command about a
+//     user; on create, "... already exists" (username, user, domain, on
+//     this or another server) and "Domain exists on ..." match
+//     [provider.ErrExists], and "Package not found" ErrNotFound.
+//
+// A refused login (X-DirectAdmin: Unauthorized, the login page, "Your IP
+// is blacklisted") is never followed by another call.
 //
 // # Rate limits and retries
 //
-// The client sends Config.RateLimit requests per second
-// to the panel (default 10; negative for none), retries with backoff for
-// reads (Config.MaxRetries, default 3) on transport errors, 429 and 5xx,
-// and none for writes unless the request never reached the panel. A
-// listing costs 1 request (2 with ScopeOwned) plus one per user, so with
-// the default rate limit a server of 10,000 users takes about 17 minutes:
-// raise RateLimit to what the panel can take, and keep Config.Timeout
-// (per attempt, default 2 minutes) above the panel's slowest answer.
-// Answers are URL-encoded unless Config.JSON asks for json=yes; both forms
-// are always understood.
+// The client sends at most Config.RateLimit requests per second to the
+// panel (default [DefaultRateLimit], 50; negative for none) with
+// Config.Concurrency calls in flight (default [DefaultConcurrency], 8),
+// retries with backoff for reads (Config.MaxRetries, default 3) on
+// transport errors, 429 and 5xx, and none for writes unless the request
+// never reached the panel. A listing costs 1 request (2 with ScopeOwned)
+// plus one per user, so at the defaults a server of 1,000 users takes
+// about 20 seconds and one of 10,000 about 200 seconds; raise RateLimit
+// (and Concurrency for a slow link) to what the panel can take, and keep
+// Config.Timeout (per attempt, default 2 minutes) above the panel's
+// slowest answer. Answers are URL-encoded unless Config.JSON asks for
+// json=yes; both forms are always understood.
+//
+// There is no faster way that keeps the listing complete. The panel's
+// paged table of users (CMD_ALL_USER_SHOW with json=yes and ipp, or
+// CMD_USER_SHOW for a reseller) carries each user's name, creator,
+// suspension, IPs, domains, usage and creation date, but not the contact
+// e-mail, and lists all of a user's domains without marking the default
+// one (the admin table in DirectAdmin's Evolution skin shows Username,
+// Creator, Bandwidth, Disk Usage, Domains, IPs, Suspended, Sent E-mails,
+// Date Created and Databases; public clients read the same fields), and
+// the JSON API has no endpoint that lists users with details. So every
+// user's user.conf is read anyway, and the table would only add pages.
 //
 // Whatever the panel answers, the client never follows a redirect to
 // another scheme, host or port (the call fails naming the target, and
@@ -152,7 +196,8 @@
 // the "admin|user" form), keeps state across calls, toggles suspension as
 // the real panel does, and injects faults (wrong credentials, 500, 429, a
 // slow or truncated answer, an HTML page, a malformed record, a panel
-// error, or one user's config call failing):
+// error, one of the panel's own error messages, or one user's config call
+// failing):
 //
 //	srv := directadmintest.NewServer(t, accounts...)
 //	c, _ := directadmin.New(directadmin.Config{BaseURL: srv.URL,

@@ -27,8 +27,15 @@
 // Like the real panel, CMD_API_SELECT_USERS with a "suspend" field toggles
 // each selected user whatever the field's value says, so a client that
 // sends it twice unsuspends. Errors come back as HTTP 200 with
-// error=1&text=...&details=... (or {"error":...,"result":...}); bad
-// credentials as HTTP 401 with the header X-DirectAdmin: Unauthorized.
+// error=1&text=...&details=... (or {"error":...,"result":...}) in the
+// panel's own words, from its English message table (the
+// lang/en/internal/*.txt files of its skins; server.go cites file:id for
+// each): "Cannot Execute Your Request" with "That user does not exist" or
+// "That user does not belong to you", "Error while deleting Users" with
+// "User x was not created by you-> Not Deleted.", "Cannot Create Account"
+// with "That username already exists on the system", and so on. Bad
+// credentials come back as HTTP 401 with the header X-DirectAdmin:
+// Unauthorized.
 //
 // Creation checks approximate the panel's rules: a username of 3 to 16
 // lower-case letters and digits starting with a letter, a domain and an
@@ -47,5 +54,11 @@
 // FaultRedirect307 point; [Server.Calls] and [Server.Requests] tell what
 // the server received. [Fault] says how each fault looks in DirectAdmin's wire format.
 // [Server.FailFunction] and [Server.FailUser] fault one command or one
-// user's configuration.
+// user's configuration. Besides the shared faults, the wording faults
+// (FaultUserDidNotExist, FaultNotCreatedByYou, FaultAlreadySuspended,
+// FaultUsernameTaken, ...; [Wordings] lists them) answer with each of the
+// panel's other messages a client must understand, and
+// FaultUserDidNotExist also removes the user, as the panel does when a
+// user vanished between a client's check and its delete. The listing
+// faults also apply to a user's config under FailUser.
 package directadmintest

@@ -72,7 +72,10 @@ type Options struct {
 // [Server.RedirectTo] target.
 //
 // The listing faults apply to the user listings (CMD_API_SHOW_ALL_USERS,
-// CMD_API_SHOW_USERS, CMD_API_SHOW_RESELLERS) only. With json=yes, where
+// CMD_API_SHOW_USERS, CMD_API_SHOW_RESELLERS), and to one user's
+// CMD_API_SHOW_USER_CONFIG under [Server.FailUser], where they answer no
+// config ({} or error=0&text=Success), null ("null" or a bare "=") or a
+// list (["admin"] or list[]=admin). With json=yes, where
 // a listing is a bare array, FaultWrongShape answers {}, FaultNullList
 // null and FaultWrongType "admin" (a string). URL-encoded, FaultWrongShape
 // answers error=0&text=Success with no list[] at all (a real empty listing

@@ -359,3 +359,42 @@ func TestSeeding(t *testing.T) {
 		srv.Close()
 	})
 }
+
+func TestWordingFaults(t *testing.T) {
+	t.Run("the vanished-user wording answers in the panel's words and removes the user", func(t *testing.T) {
+		srv := directadmintest.NewServer(t, seed()...)
+		w := wire{t: t, srv: srv}
+		srv.FailNext(directadmintest.FaultUserDidNotExist, 1)
+		status, body := w.admin(http.MethodPost, "CMD_API_SELECT_USERS", url.Values{"confirmed": {"Confirm"}, "delete": {"yes"}, "select0": {"alice"}})
+		want := "error=1&text=Error%20while%20deleting%20Users&details=User%20alice%20did%20not%20exist%20on%20the%20server.%20%20Removing%20it%20from%20your%20list.%26%2360%3Bbr%26%2362%3B%0A"
+		if status != 200 || body != want {
+			t.Errorf("status %d body %q, want %q", status, body, want)
+		}
+		for _, a := range srv.Accounts() {
+			if a.Username == "alice" {
+				t.Error("alice is still there")
+			}
+		}
+	})
+	t.Run("in JSON a wording is error and result", func(t *testing.T) {
+		srv := directadmintest.NewServer(t, seed()...)
+		w := wire{t: t, srv: srv}
+		srv.FailFunction("CMD_API_ACCOUNT_USER", directadmintest.FaultUsernameTaken)
+		_, body := w.admin(http.MethodPost, "CMD_API_ACCOUNT_USER", url.Values{"json": {"yes"}, "action": {"create"}, "username": {"alice"}})
+		if body != `{"error":"Cannot Create Account","result":"That username already exists on the system"}` {
+			t.Errorf("body %q", body)
+		}
+	})
+	t.Run("every wording fault is listed once", func(t *testing.T) {
+		seen := map[directadmintest.Fault]bool{}
+		for _, f := range directadmintest.Wordings() {
+			if seen[f] || !strings.HasPrefix(string(f), "directadmin-") {
+				t.Errorf("fault %q repeated or misnamed", f)
+			}
+			seen[f] = true
+		}
+		if len(seen) < 15 {
+			t.Errorf("%d wording faults", len(seen))
+		}
+	})
+}
