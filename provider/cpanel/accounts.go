@@ -31,12 +31,19 @@ func (c *Client) ListAccounts(ctx context.Context) ([]provider.Account, error) {
 	return c.accounts(r, env, &data)
 }
 
-// accounts maps the records of a listaccts answer. An answer with no data
-// is an empty listing: WHM sends none when it has no accounts to show.
+// accounts maps the records of a listaccts answer. An answer without data
+// is an empty listing: WHM leaves data out when no account matches. Data
+// without its acct array ({"data":{}}, "acct":null) is an error, never an
+// empty listing: WHM always puts the array in the data it sends, and
+// taking a broken answer for an empty server would plan terminations.
 func (c *Client) accounts(r request, env *envelope, data *listacctsData) ([]provider.Account, error) {
-	out := make([]provider.Account, 0, len(data.Acct))
-	for i := range data.Acct {
-		a, err := c.account(data.Acct[i])
+	if data.seen && !data.Acct.set {
+		return nil, c.failRecord(r, env, "the answer's data has no acct list")
+	}
+	recs := data.Acct.recs
+	out := make([]provider.Account, 0, len(recs))
+	for i := range recs {
+		a, err := c.account(recs[i])
 		if err != nil {
 			return nil, c.failRecord(r, env, fmt.Sprintf("account %d %s", i+1, err))
 		}
@@ -215,6 +222,12 @@ func (c *Client) CreateAccount(ctx context.Context, n provider.NewAccount) (prov
 // removeacct (keepdns=0). It is idempotent: an account that does not exist
 // any more returns nil. Without a.Username it first finds the user by
 // a.Domain with listaccts.
+//
+// When removeacct fails, listaccts decides whether the account is gone,
+// not WHM's words: an account it no longer lists counts as removed
+// (someone else removed it, or removeacct failed after removing it), and
+// one it still lists keeps the error even if the words said "does not
+// exist". Only when that look fails do the words decide.
 func (c *Client) TerminateAccount(ctx context.Context, a provider.Account) error {
 	user, err := c.username(ctx, opTerminate, a)
 	if errors.Is(err, provider.ErrNotFound) {
@@ -224,7 +237,16 @@ func (c *Client) TerminateAccount(ctx context.Context, a provider.Account) error
 		return err
 	}
 	_, err = c.call(ctx, request{op: opTerminate, function: "removeacct", params: url.Values{"username": {user}}, write: true})
-	if errors.Is(err, provider.ErrNotFound) {
+	if err == nil {
+		return nil
+	}
+	_, found, known := c.lookAgain(ctx, opTerminate, user, err)
+	switch {
+	case known && !found:
+		return nil
+	case known:
+		return stillListed(err, user)
+	case errors.Is(err, provider.ErrNotFound):
 		return nil
 	}
 	return err
@@ -233,8 +255,9 @@ func (c *Client) TerminateAccount(ctx context.Context, a provider.Account) error
 // SuspendAccount suspends the account with WHM API 1 suspendacct, with
 // reason as the suspension reason WHM shows (it drops "=" and newlines).
 // It is idempotent: WHM's answer for an account that is already suspended
-// counts as success, and the first reason stays. A missing account gives
-// an error wrapping provider.ErrNotFound.
+// counts as success, and the first reason stays; so does a failed
+// suspendacct after which listaccts shows the account suspended. A
+// missing account gives an error wrapping provider.ErrNotFound.
 func (c *Client) SuspendAccount(ctx context.Context, a provider.Account, reason string) error {
 	user, err := c.username(ctx, opSuspend, a)
 	if err != nil {
@@ -245,12 +268,13 @@ func (c *Client) SuspendAccount(ctx context.Context, a provider.Account, reason 
 		params.Set("reason", reason)
 	}
 	_, err = c.call(ctx, request{op: opSuspend, function: "suspendacct", params: params, write: true, accept: alreadySuspended})
-	return err
+	return c.settleStatus(ctx, opSuspend, user, err, provider.StatusSuspended)
 }
 
 // UnsuspendAccount unsuspends the account with WHM API 1 unsuspendacct. It
 // is idempotent: WHM's answer for an account that is not suspended counts
-// as success. A missing account gives an error wrapping
+// as success, and so does a failed unsuspendacct after which listaccts
+// shows the account active. A missing account gives an error wrapping
 // provider.ErrNotFound; an account locked by root cannot be unsuspended by
 // a reseller (an error wrapping provider.ErrUnauthorized).
 func (c *Client) UnsuspendAccount(ctx context.Context, a provider.Account) error {
@@ -259,7 +283,72 @@ func (c *Client) UnsuspendAccount(ctx context.Context, a provider.Account) error
 		return err
 	}
 	_, err = c.call(ctx, request{op: opUnsuspend, function: "unsuspendacct", params: url.Values{"user": {user}}, write: true, accept: notSuspended})
-	return err
+	return c.settleStatus(ctx, opUnsuspend, user, err, provider.StatusActive)
+}
+
+// settleStatus decides the outcome of a suspend or unsuspend that failed
+// with err by reading the account again: nil when it is in the wanted
+// state, an error matching provider.ErrNotFound when listaccts does not
+// show it, and err otherwise (or when the look fails).
+func (c *Client) settleStatus(ctx context.Context, op, user string, err error, want provider.Status) error {
+	if err == nil {
+		return nil
+	}
+	a, found, known := c.lookAgain(ctx, op, user, err)
+	switch {
+	case !known:
+		return err
+	case !found:
+		if errors.Is(err, provider.ErrNotFound) {
+			return err
+		}
+		return &provider.APIError{Type: "cpanel", Op: op, Message: fmt.Sprintf("%v; listaccts shows no account %q", errMessage(err), user), Err: provider.ErrNotFound}
+	case a.Status == want:
+		return nil
+	}
+	return stillListed(err, user)
+}
+
+// lookAgain reads the account user with listaccts after a write about it
+// failed with err, so that the outcome is decided by the server's state
+// rather than by WHM's words. known is false when nothing was read: after
+// a refused login or permission (never followed by more calls, so that
+// cPHulk has nothing more to count), an ended context, or a failed read.
+func (c *Client) lookAgain(ctx context.Context, op, user string, err error) (a provider.Account, found, known bool) {
+	if ctx.Err() != nil || errors.Is(err, provider.ErrUnauthorized) {
+		return provider.Account{}, false, false
+	}
+	a, found, ferr := c.find(ctx, op, "user", user)
+	if ferr != nil {
+		c.log.Debug("cpanel: could not read the account again after a failed write", "user", user, "error", ferr)
+		return provider.Account{}, false, false
+	}
+	return a, found, true
+}
+
+// stillListed returns err for an account listaccts still shows: an error
+// whose words said "does not exist" no longer matches
+// provider.ErrNotFound.
+func stillListed(err error, user string) error {
+	var ae *provider.APIError
+	if !errors.Is(err, provider.ErrNotFound) || !errors.As(err, &ae) {
+		return err
+	}
+	out := *ae
+	out.Err = nil
+	out.Message = fmt.Sprintf("%s; yet listaccts still shows account %q", ae.Message, user)
+	return &out
+}
+
+// errMessage is an error's text without its "cpanel: op: " prefix.
+func errMessage(err error) string {
+	var ae *provider.APIError
+	if errors.As(err, &ae) {
+		detail := *ae
+		detail.Type, detail.Op = "", ""
+		return detail.Error()
+	}
+	return err.Error()
 }
 
 // ListPackages returns the packages the WHM user can create accounts

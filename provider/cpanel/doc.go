@@ -51,20 +51,24 @@
 // Account.Extra holds "owner" (root, a reseller, or the account itself),
 // "reseller" ("1" when the account owns itself, the usual shape of a
 // reseller account), "suspend_reason" and "locked" ("1" when only root may
-// unsuspend). WHM answers an empty listing with no data at all; that is an
-// empty list.
+// unsuspend). WHM answers an empty listing with no data at all
+// (Whostmgr::API::1::Accounts::listaccts returns nothing for a count of
+// 0); that is an empty list.
 //
-// The listing is all or nothing: a record with no user or domain, an
-// unix_startdate that is not an epoch, or a missing suspended flag fails
-// the whole listing with an error naming the record.
+// The listing is all or nothing: data without its acct array
+// ({"data":{}}, "acct":null, or an acct that is not an array), a record
+// with no user or domain, an unix_startdate that is not an epoch, or a
+// missing suspended flag fails the whole listing with an error naming the
+// record. The same holds for the listaccts look-ups terminate, suspend and
+// set password make: a broken answer is an error, never "no such account".
 //
 // # Capabilities with the remote call each makes
 //
 //	ListAccounts      GET  listaccts (want=..., one call)
 //	CreateAccount     POST createacct, then GET listaccts (searchtype=user) to return the account as listed
-//	TerminateAccount  POST removeacct (username); already gone is success
-//	SuspendAccount    POST suspendacct (user, reason); already suspended is success
-//	UnsuspendAccount  POST unsuspendacct (user); not suspended is success
+//	TerminateAccount  POST removeacct (username); already gone is success; after a failure, GET listaccts
+//	SuspendAccount    POST suspendacct (user, reason); already suspended is success; after a failure, GET listaccts
+//	UnsuspendAccount  POST unsuspendacct (user); not suspended is success; after a failure, GET listaccts
 //	ListPackages      GET  listpkgs (want=creatable)
 //	SetPassword       POST passwd (user, password)
 //
@@ -81,14 +85,28 @@
 // account", "list packages", "set password"), the HTTP status, WHM's
 // reason and a short redacted excerpt of the body. WHM reports a failed
 // function with HTTP 200, metadata.result 0 and a reason in words; the
-// words are mapped onto sentinels:
+// words, as cPanel's own source writes them, are mapped onto sentinels:
 //
-//	provider.ErrNotFound      "... does not exist", "You do not have a user named ..."
-//	provider.ErrExists        createacct: "already exists", "already has an account named",
-//	                          "same initial 8 characters", ...
-//	provider.ErrUnauthorized  HTTP 401/403, "Access denied", "You do not have access to ..."
+//	provider.ErrNotFound      "You do not have a user named “x”.", "System user x does not exist!",
+//	                          "_suspendacct called for a user that does not exist. (x)"
+//	provider.ErrExists        createacct: "This system already has an account named “x”." (or a group,
+//	                          or a database owner), "... the same initial 8 characters ...", ...
+//	provider.ErrUnauthorized  HTTP 401/403, "Access denied", "You do not have access to an account
+//	                          named “x”.", "... is not permitted to access the account ...", "... can
+//	                          only be unsuspended by root ..."
 //	provider.ErrRateLimited   HTTP 429 after the retries
 //	provider.ErrTransient     HTTP 5xx, timeouts, a body cut short
+//
+// Terminate, suspend and unsuspend do not stop at the words. After a
+// failed removeacct, suspendacct or unsuspendacct they read the account
+// again with listaccts, and its state decides: an account listaccts no
+// longer shows is terminated (nil) and cannot be suspended
+// (provider.ErrNotFound), whatever the words; one it shows in the wanted
+// state is success; one it still shows keeps the error, which then never
+// matches ErrNotFound. After a refusal (ErrUnauthorized) nothing more is
+// sent. A reseller gets "You do not have access to an account named" for
+// an account that is gone as for one it does not own, so for a reseller a
+// terminate of a vanished account stays an error.
 //
 // An HTML page where JSON was expected (a login page, a proxy error, or
 // WHM's redirect when plain http reaches its SSL port), a body that is not

@@ -220,7 +220,26 @@ func bodyMessage(body []byte) string {
 }
 
 // classify maps WHM's wording of a failure onto a sentinel, or nil. WHM
-// has no error codes; these phrases are what its account functions say.
+// has no error codes; these phrases are what its account functions say,
+// as cPanel's own source writes them (read in the copy of
+// /usr/local/cpanel at github.com/asmrdevelop/cpanel):
+//
+//	createacct  "This system already has an account named “x”." (also "a group named",
+//	            "a database owner named"), "... has the same initial 8 characters as
+//	            the given username ..." (Whostmgr/Accounts/NameConflict.pm)
+//	any         "You do not have a user named “x”." (Cpanel/Exception/UserNotFound.pm,
+//	            raised by Whostmgr/Authz.pm for a root login); "System user x does not
+//	            exist!" (Whostmgr/Accounts/Remove.pm); "_suspendacct called for a user
+//	            that does not exist. (x)" (Whostmgr/Accounts/Suspension.pm)
+//	any         "You do not have access to an account named “x”." (Whostmgr/Authz.pm, a
+//	            reseller on an account it does not own, or one that is gone); "The user
+//	            “r” is not permitted to access the account “x”."
+//	            (Cpanel/Exception/AccessDeniedToAccount.pm); "Access Denied to Account x",
+//	            "... can only be unsuspended by root (x)" (Suspension.pm); "You do not
+//	            have permission to remove that account (x)!" (Remove.pm)
+//
+// Terminate, suspend and unsuspend do not rely on these alone: after a
+// failure they read the account again with listaccts (see lookAgain).
 func classify(text, function string) error {
 	t := strings.ToLower(text)
 	has := func(phrases ...string) bool {
@@ -235,10 +254,11 @@ func classify(text, function string) error {
 	case function == "createacct" && has("already exists", "already has an account named", "already has a group named",
 		"already has a database owner named", "same initial", "is already taken", "already setup", "already in use"):
 		return provider.ErrExists
+	case has("access denied", "permission denied", "do not have access", "do not have permission",
+		"is not permitted to access", "can only be unsuspended by root"):
+		return provider.ErrUnauthorized
 	case has("does not exist", "do not have a user named", "no such user", "is not a user on this system"):
 		return provider.ErrNotFound
-	case has("access denied", "permission denied", "do not have access", "do not have permission"):
-		return provider.ErrUnauthorized
 	}
 	return nil
 }

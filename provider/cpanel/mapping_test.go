@@ -21,6 +21,10 @@ const fixtureToken = "FIXTURE0TOKEN0000000000000000ZZ"
 
 // fixtureServer answers every request with the fixture file and status,
 // after checking the whm authorization header. It counts the requests.
+// fixtureServer answers every request with the file; the count it returns
+// is of the requests to functions other than listaccts, so that a
+// mutation's own requests are counted apart from the listaccts reads that
+// find or check an account.
 func fixtureServer(t *testing.T, status int, file string) (*httptest.Server, *int) {
 	t.Helper()
 	body, err := os.ReadFile(filepath.Join("testdata", file))
@@ -29,7 +33,9 @@ func fixtureServer(t *testing.T, status int, file string) (*httptest.Server, *in
 	}
 	var calls int
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls++
+		if !strings.HasSuffix(r.URL.Path, "/listaccts") || strings.HasPrefix(file, "listaccts") {
+			calls++
+		}
 		if got := r.Header.Get("Authorization"); got != "whm root:"+fixtureToken {
 			t.Errorf("Authorization header = %q", got)
 		}
@@ -95,8 +101,13 @@ func TestListAccountsMapping(t *testing.T) {
 			want: nil, // checked below
 		},
 		{
-			name: "an answer without data is an empty listing",
+			name: "an answer without data is an empty listing, as WHM sends for no account",
 			file: "listaccts_empty.json",
+			want: []provider.Account{},
+		},
+		{
+			name: "an empty acct array is an empty listing",
+			file: "listaccts_empty_array.json",
 			want: []provider.Account{},
 		},
 	}
@@ -146,6 +157,9 @@ func TestListAccountsFailures(t *testing.T) {
 		{"a missing suspended flag fails the listing", 200, "listaccts_no_suspended.json", nil, `no field "suspended"`},
 		{"a suspended flag that is not a number fails the listing", 200, "listaccts_bad_suspended.json", nil, `"maybe" is not 0 or 1`},
 		{"a record without a domain fails the listing", 200, "listaccts_no_domain.json", nil, `"ghost"`},
+		{"data without its acct list fails the listing", 200, "listaccts_no_acct.json", nil, "no acct list"},
+		{"a null acct list fails the listing", 200, "listaccts_null_acct.json", nil, "no acct list"},
+		{"an acct object where the list belongs fails the listing", 200, "listaccts_acct_object.json", nil, "cannot be decoded"},
 		{"metadata.result 0 is an error with WHM's reason", 200, "listaccts_failed.json", nil, "Unknown search type."},
 		{"a WHM API 0 answer is refused", 200, "listaccts_api0.json", nil, "API 0"},
 		{"the SSL redirect page says to use https on 2087", 200, "ssl_redirect.html", nil, "https on port 2087"},

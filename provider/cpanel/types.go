@@ -50,9 +50,44 @@ type cpanelResult struct {
 	} `json:"data"`
 }
 
-// listacctsData is the data of listaccts and accountsummary.
+// listacctsData is the data of listaccts and accountsummary. seen is
+// whether the answer had a data object at all: WHM leaves data out when no
+// account matches (Whostmgr::API::1::Accounts::listaccts returns nothing
+// for a count of 0, with metadata result 1 and reason "OK"), but whenever
+// it sends data, the data holds the acct array.
 type listacctsData struct {
-	Acct []acctRecord `json:"acct"`
+	Acct acctList `json:"acct"`
+	seen bool
+}
+
+// UnmarshalJSON records that data was there; encoding/json calls it only
+// for a non-null data.
+func (d *listacctsData) UnmarshalJSON(b []byte) error {
+	type plain listacctsData // without this method
+	if err := json.Unmarshal(b, (*plain)(d)); err != nil {
+		return err
+	}
+	d.seen = true
+	return nil
+}
+
+// acctList is the acct array of listaccts. set is false when data had no
+// acct, or acct null; any other type fails the decoding.
+type acctList struct {
+	recs []acctRecord
+	set  bool
+}
+
+// UnmarshalJSON reads the array; encoding/json calls it for null too.
+func (l *acctList) UnmarshalJSON(b []byte) error {
+	if string(bytes.TrimSpace(b)) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(b, &l.recs); err != nil {
+		return err
+	}
+	l.set = true
+	return nil
 }
 
 // presize makes room for the records of body before it is decoded, so
@@ -60,7 +95,7 @@ type listacctsData struct {
 // times. Each record has one "user" key; a count that is too high only
 // wastes capacity.
 func (d *listacctsData) presize(body []byte) {
-	d.Acct = make([]acctRecord, 0, bytes.Count(body, []byte(`"user"`)))
+	d.Acct.recs = make([]acctRecord, 0, bytes.Count(body, []byte(`"user"`)))
 }
 
 // acctRecord is one account in listaccts, with the fields the client asks

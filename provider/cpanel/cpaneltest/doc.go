@@ -47,4 +47,12 @@
 // fault applies to; [Server.RedirectTo] sets where FaultRedirect302 and
 // FaultRedirect307 point; [Server.Calls] and [Server.Requests] tell what
 // the server received. [Fault] says how each fault looks in WHM's wire format.
+//
+// Besides the shared faults, the wording faults (FaultUserNotFound,
+// FaultNoAccess, FaultSystemUserMissing, FaultSuspendMissing,
+// FaultAccountNameTaken, ...; [Wordings] lists them) answer a write with
+// each of WHM's failures a client must understand, in the words cPanel's
+// own source uses; each applies only to the functions it names, so that
+// FailNext can aim one at a write while the listaccts look-ups around it
+// answer normally.
 package cpaneltest

@@ -37,8 +37,9 @@ func (s *Server) dispatch(w http.ResponseWriter, function string, p url.Values, 
 }
 
 // listaccts lists accounts, filtered by search/searchtype/searchmethod and
-// trimmed to the fields in want. With no match it answers OK with no
-// data, as WHM does.
+// trimmed to the fields in want. With no match it answers OK with no data,
+// as WHM does: Whostmgr::API::1::Accounts::listaccts sets result 1 and
+// "OK" and returns nothing when the count is 0.
 func (s *Server) listaccts(w http.ResponseWriter, p url.Values, malformed bool) {
 	match, ok := matcher(p)
 	if !ok {

@@ -409,6 +409,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, []byte(`{"status":0,"statusmsg":"cpaneltest speaks WHM API 1 only: add api.version=1"}`))
 		return
 	}
+	if _, ok := wordings[fault]; ok {
+		s.answerWording(w, function, fault, r.Form)
+		return
+	}
 	switch fault {
 	case FaultAPIError:
 		s.reply(w, function, nil, false, "cpaneltest: injected failure of “"+function+"”.", "")
