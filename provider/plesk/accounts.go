@@ -261,6 +261,9 @@ func (c *Client) getWebspaces(ctx context.Context, op string, f webspaceFilter) 
 	if pkt.Webspace == nil || pkt.Webspace.Get == nil {
 		return nil, nil, c.missing(op, resp, "webspace/get")
 	}
+	if len(pkt.Webspace.Get.Results) == 0 {
+		return nil, nil, c.missing(op, resp, "webspace/get/result")
+	}
 	out := pkt.Webspace.Get.Results[:0]
 	for _, r := range pkt.Webspace.Get.Results {
 		if err := c.check(op, resp, describe("webspace", r.FilterID, r.ID), r.resultStatus); err != nil {
@@ -295,6 +298,9 @@ func (c *Client) getCustomers(ctx context.Context, op string, logins []string) (
 	if pkt.Customer == nil || pkt.Customer.Get == nil {
 		return nil, c.missing(op, resp, "customer/get")
 	}
+	if len(pkt.Customer.Get.Results) == 0 {
+		return nil, c.missing(op, resp, "customer/get/result")
+	}
 	out := make([]owner, 0, len(pkt.Customer.Get.Results))
 	for _, r := range pkt.Customer.Get.Results {
 		if err := c.check(op, resp, describe("customer", "", r.ID), r.resultStatus); err != nil {
@@ -326,6 +332,9 @@ func (c *Client) getResellers(ctx context.Context, op string, logins []string) (
 	}
 	if pkt.Reseller == nil || pkt.Reseller.Get == nil {
 		return nil, c.missing(op, resp, "reseller/get")
+	}
+	if len(pkt.Reseller.Get.Results) == 0 {
+		return nil, c.missing(op, resp, "reseller/get/result")
 	}
 	out := make([]owner, 0, len(pkt.Reseller.Get.Results))
 	for _, r := range pkt.Reseller.Get.Results {
@@ -360,6 +369,9 @@ func (c *Client) getPlans(ctx context.Context, op string, ownerAll bool) ([]plan
 	}
 	if pkt.ServicePlan == nil || pkt.ServicePlan.Get == nil {
 		return nil, c.missing(op, resp, "service-plan/get")
+	}
+	if len(pkt.ServicePlan.Get.Results) == 0 {
+		return nil, c.missing(op, resp, "service-plan/get/result")
 	}
 	out := make([]plan, 0, len(pkt.ServicePlan.Get.Results))
 	for _, r := range pkt.ServicePlan.Get.Results {

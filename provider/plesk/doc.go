@@ -111,9 +111,14 @@
 //
 // Other HTTP statuses map through *provider.APIError (429 rate limited,
 // 5xx transient, 401/403 unauthorized); an HTML page or an undecodable
-// body is an APIError with an excerpt. A listing is all or nothing. No
-// error or log line holds the password, the secret key or an account's
-// new password.
+// body is an APIError with an excerpt. A listing is all or nothing, and
+// so is each of its calls: a packet without the operator asked for, or a
+// get without a single result (Plesk answers an empty selection with one
+// result that is only <status>ok</status>), or one holding text where
+// results belong, fails the listing; so does it in the subscription
+// look-ups of the other methods, where it is never read as "no such
+// subscription". No error or log line holds the password, the secret key
+// or an account's new password.
 //
 // # Rate limits and retries
 //

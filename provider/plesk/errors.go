@@ -95,6 +95,10 @@ func prefix(what string) string {
 }
 
 // missing is the error for an answer that lacks the operation asked for.
+// A get always answers with at least one result, a lone <status>ok</status>
+// for an empty selection ("a typical response data type contains one or
+// more result elements", docs.plesk.com, Parsing Response Packets,
+// 28728), so a get without one is a broken answer, never an empty list.
 func (c *Client) missing(op string, resp *httpx.Response, path string) error {
 	return c.http.Error(op, resp, "", "XML-API packet without "+path, nil)
 }

@@ -227,3 +227,50 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	assert.NotEmpty(t, logs.String(), "the debug log recorded the requests")
 	assertNoSecret(t, logs.String(), newPassword)
 }
+
+func TestEveryListingCallRefusesAGetWithoutResults(t *testing.T) {
+	good := map[string]string{
+		"webspace.get": "webspace_get.xml", "customer.get": "customer_get.xml",
+		"service-plan.get": "service_plan_get.xml", "reseller.get": "reseller_get.xml",
+	}
+	packets := map[string]string{
+		"webspace.get": "webspace", "customer.get": "customer", "service-plan.get": "service-plan", "reseller.get": "reseller",
+	}
+	shapes := []struct {
+		name, body string // body: the operator element; %s is its name
+	}{
+		{"no operator at all", ""},
+		{"a get without results", "<%s><get/></%s>"},
+		{"a get holding text instead of results", "<%s><get>all of them</get></%s>"},
+	}
+	for op, operator := range packets {
+		for _, shape := range shapes {
+			t.Run(op+" answered with "+shape.name+" fails the listing", func(t *testing.T) {
+				files := map[string]string{}
+				for k, v := range good {
+					files[k] = v
+				}
+				inner := strings.ReplaceAll(shape.body, "%s", operator)
+				files[op] = `<?xml version="1.0" encoding="UTF-8"?><packet version="1.6.9.1">` + inner + `</packet>`
+				fs := newFixtureServer(t, files)
+				c, err := plesk.New(plesk.Config{BaseURL: fs.URL, Username: "admin", Password: "secret-pw", RateLimit: -1})
+				require.NoError(t, err)
+				got, err := c.ListAccounts(context.Background())
+				require.Error(t, err)
+				assert.Nil(t, got)
+				assert.Contains(t, err.Error(), "plesk: list accounts: ")
+				assert.Contains(t, err.Error(), operator)
+			})
+		}
+	}
+	for _, f := range []plesktest.Fault{plesktest.FaultWrongShape, plesktest.FaultNullList, plesktest.FaultWrongType} {
+		t.Run("the fake's "+f.String()+" webspace get fails the listing", func(t *testing.T) {
+			srv := plesktest.NewServer(t, seed()...)
+			srv.SetFault(f)
+			c := newClient(t, srv, nil)
+			got, err := c.ListAccounts(context.Background())
+			require.Error(t, err)
+			assert.Nil(t, got)
+		})
+	}
+}

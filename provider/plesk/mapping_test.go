@@ -64,7 +64,10 @@ func newFixtureServer(t *testing.T, files map[string]string) *fixtureServer {
 			http.Error(w, "no fixture", http.StatusNotImplemented)
 			return
 		}
-		b, err := os.ReadFile(filepath.Join("testdata", name))
+		b, err := []byte(name), error(nil)
+		if !strings.HasPrefix(name, "<") { // an inline packet, or a file
+			b, err = os.ReadFile(filepath.Join("testdata", name))
+		}
 		if err != nil {
 			t.Error(err)
 			http.Error(w, err.Error(), http.StatusNotImplemented)
