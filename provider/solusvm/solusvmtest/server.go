@@ -124,9 +124,10 @@ const (
 	// on the API's allow list. No effect on SolusVM 2.
 	FaultAddressRefused Fault = "solusvm-address-refused"
 	// FaultClientExists answers SolusVM 1's client-create with status
-	// error "Client already exists", without creating anything. No
-	// effect on SolusVM 2 (whose 422 "has already been taken" the fake
-	// answers from its state).
+	// error "Client already exists", as when another request created the
+	// client a moment before: the client exists afterwards. No effect on
+	// SolusVM 2 (whose 422 "has already been taken" the fake answers from
+	// its state).
 	FaultClientExists Fault = "solusvm-client-exists"
 )
 
@@ -651,6 +652,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case FaultClientExists:
 		if v1 {
+			s.dispatch(httptest.NewRecorder(), r, v1, FaultNone)
 			failure("Client already exists").write(w, asJSON)
 			return
 		}
