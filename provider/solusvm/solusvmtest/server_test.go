@@ -116,7 +116,9 @@ func TestSetFaultFor(t *testing.T) {
 		{"client-list gets a null", "client-list", solusvmtest.FaultNullList,
 			func() string { return v1(t, srv, "client-list", v1JSON) }, `"clients":null`},
 		{"vserver-infoall loses its state", "vserver-infoall", solusvmtest.FaultWrongShape,
-			func() string { return v1(t, srv, "vserver-infoall", url.Values{"rdtype": {"json"}, "vserverid": {"101"}}) }, `"ipaddresses"`},
+			func() string {
+				return v1(t, srv, "vserver-infoall", url.Values{"rdtype": {"json"}, "vserverid": {"101"}})
+			}, `"ipaddresses"`},
 		{"a SolusVM 1 call answers {}", "client-list", solusvmtest.FaultEmptyObject,
 			func() string { return v1(t, srv, "client-list", v1JSON) }, `{}`},
 		{"a SolusVM 2 page answers {\"unexpected\":true}", "GET /plans", solusvmtest.FaultUnexpectedObject,
