@@ -13,6 +13,9 @@ import (
 
 // SolusVM 1 messages the client recognises. Matching is case-insensitive
 // and on a substring, because the wording varies between releases.
+// Sources: newx/solusvm base.rb (the first three), the official WHMCS
+// module solusvmpro.php ("Client already exists", "Virtual server not
+// found"), newx's server.rb ("Virtual server exists").
 const (
 	msgInvalidKey = "invalid id or key" // bad API id or key
 	msgInvalidIP  = "invalid ipaddress" // caller's address not allowed
@@ -22,8 +25,12 @@ const (
 	// vserver-checkexists answers exactly one of these two.
 	msgServerNotFound = "virtual server not found"
 	msgServerExists   = "virtual server exists"
-	msgTakenV2        = "has already been taken" // SolusVM 2 validation: a unique field in use
-	msgNoHTMLReply    = "an HTML page came back where the API answer was expected"
+)
+
+// Other messages: SolusVM 2's and the client's own.
+const (
+	msgTakenV2     = "has already been taken" // SolusVM 2 validation (Laravel): a unique field in use
+	msgNoHTMLReply = "an HTML page came back where the API answer was expected"
 )
 
 // v1Result turns a SolusVM 1 response into its decoded reply, or an
