@@ -180,7 +180,9 @@
 // nothing is sent there; a same-origin redirect is followed only when the
 // method and body survive it), never gives up TLS silently (CertSHA256 or
 // InsecureSkipVerify with an http:// BaseURL is an error from New), and
-// reads at most 64 MiB of a listing and 4 MiB of any other answer.
+// reads at most 64 MiB of a SolusVM 1 listing (a node's servers, the
+// clients, the nodes, the plans) and 4 MiB of any other answer, a SolusVM
+// 2 page of 15 records included.
 //
 // # Testing with solusvmtest
 //

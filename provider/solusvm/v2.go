@@ -32,11 +32,10 @@ func (c *Client) v2Do(ctx context.Context, op, method, path string, query url.Va
 		},
 		Idempotent: idempotent,
 	}
-	if method == http.MethodGet && query.Has("page") {
-		// A page of a listing; one server's answer keeps httpx's small
-		// default cap.
-		req.MaxBodyBytes = httpx.ListingMaxBodyBytes
-	}
+	// A page of a list keeps httpx's default cap (4 MiB) like every other
+	// SolusVM 2 answer: a page holds the panel's page size of records (15
+	// on Laravel's default), a few kilobytes each, so the cap is hundreds
+	// of times what a page needs and a hostile answer is cut short early.
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
