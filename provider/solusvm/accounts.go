@@ -13,13 +13,17 @@ import (
 //
 // SolusVM 1: node-idlist for each virtualization type, client-list once,
 // node-virtualservers for each node, then vserver-infoall for each server
-// (its state and addresses), Concurrency calls at a time. A listing of N
-// servers on M nodes makes N + M + len(Config.VirtTypes) + 1 calls. A node or
-// server call that fails fails the listing.
+// (its state and addresses, which the node listing lacks and no call
+// answers in bulk), Concurrency calls at a time. A listing of N servers on
+// M nodes makes N + M + len(Config.VirtTypes) + 1 calls. A node or server
+// call that fails fails the listing.
 //
-// SolusVM 2: GET /servers?page=1, 2, ... to the last page.
+// SolusVM 2: GET /servers?page=1, then the other pages Concurrency at a
+// time.
 //
-// Read only; retried on transport errors, 429 and 5xx.
+// Every answer must hold what its call exists for (see the package
+// documentation); one that does not fails the listing. Read only;
+// retried on transport errors, 429 and 5xx.
 func (c *Client) ListAccounts(ctx context.Context) ([]provider.Account, error) {
 	if c.version == 2 {
 		return c.listV2(ctx)
@@ -55,7 +59,9 @@ func (c *Client) CreateAccount(ctx context.Context, n provider.NewAccount) (prov
 // TerminateAccount removes the virtual server a.UniqueIdentifier names.
 // SolusVM 1 calls vserver-terminate (deleteclient=false); SolusVM 2 calls
 // DELETE /servers/{id}. Idempotent: a server that is already gone is
-// success.
+// success. When the call fails, the client asks whether the server still
+// exists (vserver-checkexists; GET /servers/{id}) and succeeds only if
+// it does not.
 func (c *Client) TerminateAccount(ctx context.Context, a provider.Account) error {
 	if c.version == 2 {
 		return c.terminateV2(ctx, a)
@@ -67,8 +73,10 @@ func (c *Client) TerminateAccount(ctx context.Context, a provider.Account) error
 // SolusVM has no place for a reason, so reason is not sent. SolusVM 1
 // reads vserver-status and calls vserver-suspend unless the server is
 // already "disabled"; SolusVM 2 reads GET /servers/{id} and calls POST
-// /servers/{id}/suspend unless is_suspended. Idempotent; a missing server
-// gives provider.ErrNotFound.
+// /servers/{id}/suspend unless is_suspended. A state the client cannot
+// read is an error, and nothing is sent. When the suspend call fails, the
+// state is read again and a suspended server is success. Idempotent; a
+// missing server gives provider.ErrNotFound.
 func (c *Client) SuspendAccount(ctx context.Context, a provider.Account, reason string) error {
 	if c.version == 2 {
 		return c.setSuspendedV2(ctx, a, true)
@@ -78,8 +86,9 @@ func (c *Client) SuspendAccount(ctx context.Context, a provider.Account, reason 
 
 // UnsuspendAccount makes the virtual server active again: vserver-status
 // then vserver-unsuspend (SolusVM 1), or GET /servers/{id} then POST
-// /servers/{id}/resume (SolusVM 2), each only when the server is suspended.
-// Idempotent; a missing server gives provider.ErrNotFound.
+// /servers/{id}/resume (SolusVM 2), each only when the server is
+// suspended, and with the same state check after a failure as
+// SuspendAccount. Idempotent; a missing server gives provider.ErrNotFound.
 func (c *Client) UnsuspendAccount(ctx context.Context, a provider.Account) error {
 	if c.version == 2 {
 		return c.setSuspendedV2(ctx, a, false)

@@ -39,9 +39,10 @@ func manyAccounts(n int) []provider.Account {
 	return out
 }
 
-// BenchmarkListAccounts lists 10,000 servers from the fake: SolusVM 1
-// (node lists, then one vserver-infoall per server, Concurrency 4) and
-// SolusVM 2 (pages of 15, the fake's default).
+// BenchmarkListAccounts lists 10,000 servers from the fake, without a rate
+// limit: SolusVM 1 (node lists, then one vserver-infoall per server,
+// DefaultConcurrency at a time) and SolusVM 2 (pages of 15, the fake's
+// default, after the first DefaultConcurrency at a time).
 func BenchmarkListAccounts(b *testing.B) {
 	const n = 10000
 	for _, p := range protocols {

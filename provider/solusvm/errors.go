@@ -13,12 +13,23 @@ import (
 
 // SolusVM 1 messages the client recognises. Matching is case-insensitive
 // and on a substring, because the wording varies between releases.
+// Sources: newx/solusvm base.rb (the first three), the official WHMCS
+// module solusvmpro.php ("Client already exists", "Virtual server not
+// found"), newx's server.rb ("Virtual server exists").
 const (
-	msgInvalidKey  = "invalid id or key"      // bad API id or key
-	msgInvalidIP   = "invalid ipaddress"      // caller's address not allowed
-	msgNotFound    = "not found"              // "Virtual server not found", "Node not found"
-	msgExists      = "already exists"         // "Client already exists"
-	msgTakenV2     = "has already been taken" // SolusVM 2 validation: a unique field in use
+	msgInvalidKey = "invalid id or key" // bad API id or key
+	msgInvalidIP  = "invalid ipaddress" // caller's address not allowed
+	msgNotFound   = "not found"         // "Virtual server not found", "Node not found"
+	msgExists     = "already exists"    // "Client already exists"
+
+	// vserver-checkexists answers exactly one of these two.
+	msgServerNotFound = "virtual server not found"
+	msgServerExists   = "virtual server exists"
+)
+
+// Other messages: SolusVM 2's and the client's own.
+const (
+	msgTakenV2     = "has already been taken" // SolusVM 2 validation (Laravel): a unique field in use
 	msgNoHTMLReply = "an HTML page came back where the API answer was expected"
 )
 
@@ -27,7 +38,7 @@ const (
 // outcome is in <status>, or in a bare text line for credential errors.
 // extra are secrets of this one call (a new account's password) that must
 // not reach the error either.
-func (c *Client) v1Result(op string, resp *httpx.Response, context string, extra ...string) (*v1Reply, error) {
+func (c *Client) v1Result(op, action string, resp *httpx.Response, context string, extra ...string) (*v1Reply, error) {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, c.apiError(op, resp, "", join(context, strings.ToLower(http.StatusText(resp.StatusCode))), nil, extra)
 	}
@@ -53,9 +64,15 @@ func (c *Client) v1Result(op string, resp *httpx.Response, context string, extra
 		return nil, c.apiError(op, resp, "", join(context, "undecodable response: "+err.Error()), nil, extra)
 	}
 	switch strings.ToLower(r.Status.String()) {
-	case "success", "":
-		// Rooted node listings carry no status at all.
+	case "success":
 		return r, nil
+	case "":
+		// Rooted node listings carry no status at all; every other
+		// answer does, so one without is not an answer of this API.
+		if action == "node-virtualservers" {
+			return r, nil
+		}
+		return nil, c.apiError(op, resp, "", join(context, "the answer has no status"), nil, extra)
 	case "error":
 		msg := r.StatusMsg.String()
 		if msg == "" {

@@ -16,30 +16,35 @@ import (
 // (rdtype=json) and from the XML the API sends by default: a fragment of
 // sibling elements without a root, or a rooted document (node listings on
 // some masters), either one with or without an XML declaration.
+//
+// The fields a listing depends on (nodes, plans, state, and the two
+// lists) record whether the answer carried them at all, so that an answer
+// of the wrong shape is an error rather than an empty list.
 type v1Reply struct {
 	Status    flexString `json:"status" xml:"status"`
 	StatusMsg flexString `json:"statusmsg" xml:"statusmsg"`
 
-	Nodes      flexString `json:"nodes" xml:"nodes"`         // node-idlist: "1,2,3"
-	Plans      flexString `json:"plans" xml:"plans"`         // listplans: "a,b,c"
+	Nodes      v1Field    `json:"nodes" xml:"nodes"`         // node-idlist: "1,2,3"
+	Plans      v1Field    `json:"plans" xml:"plans"`         // listplans: "a,b,c"
 	VServerID  flexString `json:"vserverid" xml:"vserverid"` // vserver-create
 	Hostname   flexString `json:"hostname" xml:"hostname"`   // vserver-create
 	MainIP     flexString `json:"mainipaddress" xml:"mainipaddress"`
 	ExtraIP    flexString `json:"extraipaddress" xml:"extraipaddress"`
 	NodeID     flexString `json:"nodeid" xml:"nodeid"`
 	VirtID     flexString `json:"virtid" xml:"virtid"`
-	State      flexString `json:"state" xml:"state"` // vserver-infoall: online, offline, disabled
+	State      v1Field    `json:"state" xml:"state"` // vserver-infoall: online, offline, disabled
 	IPs        flexString `json:"ipaddresses" xml:"ipaddresses"`
 	Node       flexString `json:"node" xml:"node"` // vserver-infoall: the node's name
 	Type       flexString `json:"type" xml:"type"`
 	InternalIP flexString `json:"internalips" xml:"internalips"`
 
-	VirtualServers vserverList `json:"virtualservers" xml:"virtualservers>virtualserver"`
-	Clients        clientList  `json:"clients" xml:"clients>client"`
+	VirtualServers v1List[v1VServer] `json:"virtualservers" xml:"virtualservers"`
+	Clients        v1List[v1Client]  `json:"clients" xml:"clients"`
 }
 
 // v1VServer is one entry of node-virtualservers. Every value is a string on
-// the wire, numbers included.
+// the wire, numbers included. The entry has no state, plan, owner e-mail
+// or creation time (see doc.go for the sources of this field list).
 type v1VServer struct {
 	VServerID flexString `json:"vserverid" xml:"vserverid"`
 	CTIDXID   flexString `json:"ctid-xid" xml:"ctid-xid"`
@@ -50,6 +55,9 @@ type v1VServer struct {
 	Type      flexString `json:"type" xml:"type"`
 }
 
+// itemName is the element name of one entry in the XML list.
+func (v1VServer) itemName() string { return "virtualserver" }
+
 // v1Client is one entry of client-list.
 type v1Client struct {
 	ID       flexString `json:"id" xml:"id"`
@@ -57,6 +65,9 @@ type v1Client struct {
 	Email    flexString `json:"email" xml:"email"`
 	Status   flexString `json:"status" xml:"status"`
 }
+
+// itemName is the element name of one entry in the XML list.
+func (v1Client) itemName() string { return "client" }
 
 // flexString is a scalar SolusVM sends as a string, or sometimes as a
 // number, a boolean, null, or {} (an empty XML element converted to JSON).
@@ -100,56 +111,170 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// vserverList is the "virtualservers" value: a list, a single record (an
-// XML one-item list converted to JSON gives an object), a wrapper object
-// {"virtualserver": ...}, or empty.
-type vserverList []v1VServer
-
-// UnmarshalJSON accepts every shape listed on vserverList.
-func (l *vserverList) UnmarshalJSON(b []byte) error {
-	return decodeList(b, "virtualserver", (*[]v1VServer)(l))
+// v1Field is a scalar whose absence means the answer is not what the
+// action returns: a node-idlist without "nodes" says nothing about the
+// nodes, while "nodes":"" says there are none.
+type v1Field struct {
+	val     flexString
+	present bool
+	bad     string // what came instead of a scalar; "" when it was one
 }
 
-// clientList is the "clients" value, in the same shapes as vserverList.
-type clientList []v1Client
+func (f v1Field) String() string { return f.val.String() }
 
-// UnmarshalJSON accepts every shape listed on vserverList.
-func (l *clientList) UnmarshalJSON(b []byte) error {
-	return decodeList(b, "client", (*[]v1Client)(l))
+// problem says why the answer's field cannot be used, or "" when it can.
+func (f v1Field) problem() string {
+	if !f.present {
+		return "missing"
+	}
+	return f.bad
 }
 
-// decodeList decodes a list that may arrive as an array, one object, an
-// object wrapping the items under the singular element name, or an empty
-// value ("", null, {}).
-func decodeList[T any](b []byte, item string, out *[]T) error {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || string(b) == "null" || string(b) == `""` {
-		*out = nil
+// UnmarshalJSON records the field as present and null as a problem. A
+// list or an object where the scalar belongs fails the decoding.
+func (f *v1Field) UnmarshalJSON(b []byte) error {
+	f.present = true
+	if string(bytes.TrimSpace(b)) == "null" {
+		f.bad = "null"
 		return nil
 	}
-	switch b[0] {
-	case '[':
-		return json.Unmarshal(b, out)
-	case '{':
+	return f.val.UnmarshalJSON(b)
+}
+
+// UnmarshalXML records the element as present and reads its text; an
+// element inside it is recorded as a problem.
+func (f *v1Field) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	f.present = true
+	var text strings.Builder
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if f.bad == "" {
+				f.bad = "an element <" + t.Name.Local + ">"
+			}
+			if err := d.Skip(); err != nil {
+				return err
+			}
+		case xml.CharData:
+			text.Write(t)
+		case xml.EndElement:
+			f.val = flexString(text.String())
+			if f.val.String() == "null" && f.bad == "" {
+				// XML has no null; a master never writes the word
+				// where a value belongs.
+				f.bad = "null"
+			}
+			return nil
+		}
+	}
+}
+
+// v1List is a list of records in a SolusVM 1 answer: "virtualservers" or
+// "clients". In JSON it is an array; the converted-XML shapes SolusVM also
+// produces are read too: one record as an object, the records wrapped
+// under their element name, and an empty element ({} or ""). In XML it is
+// the list element holding one element per record. A list that is absent,
+// null, or of another type is recorded as a problem, never as empty.
+type v1List[T interface{ itemName() string }] struct {
+	items   []T
+	present bool
+	bad     string // what came instead of a list; "" when it was one
+}
+
+// problem says why the answer's list cannot be used, or "" when it can.
+func (l v1List[T]) problem() string {
+	switch {
+	case !l.present:
+		return "missing"
+	case l.bad != "":
+		return l.bad
+	}
+	return ""
+}
+
+// UnmarshalJSON reads the list in any of the shapes described on v1List.
+func (l *v1List[T]) UnmarshalJSON(b []byte) error {
+	l.present = true
+	var zero T
+	return l.decodeJSON(bytes.TrimSpace(b), zero.itemName())
+}
+
+func (l *v1List[T]) decodeJSON(b []byte, item string) error {
+	switch {
+	case len(b) == 0:
+		l.bad = "empty"
+	case string(b) == "null":
+		l.bad = "null"
+	case string(b) == `""`:
+		l.items = nil // an empty XML element, converted
+	case b[0] == '[':
+		return json.Unmarshal(b, &l.items)
+	case b[0] == '{':
 		var probe map[string]json.RawMessage
 		if err := json.Unmarshal(b, &probe); err != nil {
 			return err
 		}
 		if len(probe) == 0 {
-			*out = nil
+			l.items = nil // an empty XML element, converted
 			return nil
 		}
 		if inner, ok := probe[item]; ok && len(probe) == 1 {
-			return decodeList(inner, item, out)
+			return l.decodeJSON(bytes.TrimSpace(inner), item)
 		}
 		var one T
 		if err := json.Unmarshal(b, &one); err != nil {
 			return err
 		}
-		*out = []T{one}
-		return nil
+		l.items = []T{one}
+	case b[0] == '"':
+		l.bad = "a string"
+	default:
+		l.bad = fmt.Sprintf("the value %.20s", b)
 	}
-	return fmt.Errorf("want a list of %ss, got %.20s", item, b)
+	return nil
+}
+
+// UnmarshalXML reads one element per record. Text where the records
+// belong ("null", "none") is recorded as a problem.
+func (l *v1List[T]) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	l.present = true
+	var zero T
+	item := zero.itemName()
+	var text strings.Builder
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Local != item {
+				if l.bad == "" {
+					l.bad = "an element <" + t.Name.Local + ">"
+				}
+				if err := d.Skip(); err != nil {
+					return err
+				}
+				continue
+			}
+			var one T
+			if err := d.DecodeElement(&one, &t); err != nil {
+				return err
+			}
+			l.items = append(l.items, one)
+		case xml.CharData:
+			text.Write(t)
+		case xml.EndElement:
+			if s := strings.TrimSpace(text.String()); s != "" && l.bad == "" {
+				l.bad = "the text " + quote(s)
+			}
+			return nil
+		}
+	}
 }
 
 // decodeV1 decodes a SolusVM 1 body, JSON or XML.
@@ -214,17 +339,21 @@ func validID(s string) bool {
 
 // ---- SolusVM 2 ----
 
-// v2Page is a page of a SolusVM 2 list (Laravel-style pagination).
-type v2Page[T any] struct {
-	Data []T    `json:"data"`
-	Meta v2Meta `json:"meta"`
+// v2Page is a page of a SolusVM 2 list, in the envelope Laravel's
+// paginated resources always send: {"data": [...], "links": {...},
+// "meta": {...}}. Data and Links stay raw so that a missing, null or
+// mistyped value is told apart from an empty list.
+type v2Page struct {
+	Data  json.RawMessage `json:"data"`
+	Links json.RawMessage `json:"links"`
+	Meta  *v2Meta         `json:"meta"`
 }
 
-// v2Meta is a page's position. A missing meta reads as a single page.
+// v2Meta is a page's position. Pointers tell a missing value from zero.
 type v2Meta struct {
-	CurrentPage int  `json:"current_page"`
-	LastPage    int  `json:"last_page"`
-	PerPage     int  `json:"per_page"`
+	CurrentPage *int `json:"current_page"`
+	LastPage    *int `json:"last_page"`
+	PerPage     *int `json:"per_page"`
 	Total       *int `json:"total"`
 }
 

@@ -53,7 +53,7 @@ func (c *Client) v1Call(ctx context.Context, op, action string, params url.Value
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := c.v1Result(op, resp, context, extra...)
+	r, err := c.v1Result(op, action, resp, context, extra...)
 	return r, resp, err
 }
 
@@ -64,14 +64,19 @@ type v1Node struct {
 }
 
 // v1Nodes calls node-idlist for each virtualization type and returns the
-// nodes in type order, each once.
+// nodes in type order, each once. An answer without its "nodes" value is
+// an error: "nodes":"" is how a type without nodes reads.
 func (c *Client) v1Nodes(ctx context.Context) ([]v1Node, error) {
 	var nodes []v1Node
 	seen := map[string]bool{}
 	for _, vt := range c.cfg.VirtTypes {
-		r, resp, err := c.v1Call(ctx, opListNodes, "node-idlist", url.Values{"type": {vt}}, true, "type "+vt)
+		where := "type " + vt
+		r, resp, err := c.v1Call(ctx, opListNodes, "node-idlist", url.Values{"type": {vt}}, true, where)
 		if err != nil {
 			return nil, err
+		}
+		if p := r.Nodes.problem(); p != "" {
+			return nil, c.shapeError(opListNodes, resp, where, "nodes", p)
 		}
 		for _, id := range splitList(r.Nodes.String()) {
 			if !validID(id) {
@@ -86,21 +91,36 @@ func (c *Client) v1Nodes(ctx context.Context) ([]v1Node, error) {
 	return nodes, nil
 }
 
-// v1Clients calls client-list and indexes the clients by id.
-func (c *Client) v1Clients(ctx context.Context) (map[string]v1Client, error) {
-	r, resp, err := c.v1Call(ctx, opListClients, "client-list", nil, true, "")
+// v1Clients calls client-list and indexes the clients by id. An answer
+// without its "clients" list is an error, not a master without clients.
+func (c *Client) v1Clients(ctx context.Context, op string) (map[string]v1Client, error) {
+	r, resp, err := c.v1Call(ctx, op, "client-list", nil, true, "")
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]v1Client, len(r.Clients))
-	for _, cl := range r.Clients {
+	if p := r.Clients.problem(); p != "" {
+		return nil, c.shapeError(op, resp, "", "clients", p)
+	}
+	out := make(map[string]v1Client, len(r.Clients.items))
+	for _, cl := range r.Clients.items {
 		id := cl.ID.String()
 		if !validID(id) {
-			return nil, c.apiError(opListClients, resp, "", fmt.Sprintf("client %s has a malformed id %s", quote(cl.Username.String()), quote(id)), nil, nil)
+			return nil, c.apiError(op, resp, "", fmt.Sprintf("client %s has a malformed id %s", quote(cl.Username.String()), quote(id)), nil, nil)
 		}
 		out[id] = cl
 	}
 	return out, nil
+}
+
+// shapeError is the error for an answer that reports success but lacks
+// the value the call exists for (key), or holds something else there:
+// a listing must never read that as empty.
+func (c *Client) shapeError(op string, resp *httpx.Response, where, key, problem string) error {
+	msg := fmt.Sprintf("the answer has no %s list (%s)", quote(key), problem)
+	if problem == "missing" {
+		msg = fmt.Sprintf("the answer has no %s", quote(key))
+	}
+	return c.apiError(op, resp, "", join(where, msg), nil, nil)
 }
 
 // v1Found is a virtual server and the node it was listed on.
@@ -122,8 +142,11 @@ func (c *Client) v1Servers(ctx context.Context, nodes []v1Node) ([]v1Found, erro
 		if err != nil {
 			return err
 		}
-		found := make([]v1Found, 0, len(r.VirtualServers))
-		for k, s := range r.VirtualServers {
+		if p := r.VirtualServers.problem(); p != "" {
+			return c.shapeError(opListServers, resp, where, "virtualservers", p)
+		}
+		found := make([]v1Found, 0, len(r.VirtualServers.items))
+		for k, s := range r.VirtualServers.items {
 			if id := s.VServerID.String(); !validID(id) {
 				return c.apiError(opListServers, resp, "", fmt.Sprintf("%s: record %d (hostname %s) has a malformed vserverid %s",
 					where, k+1, quote(s.Hostname.String()), quote(id)), nil, nil)
@@ -156,13 +179,15 @@ func (c *Client) v1Servers(ctx context.Context, nodes []v1Node) ([]v1Found, erro
 // listV1 lists every virtual server: node-idlist per virtualization type,
 // client-list once, node-virtualservers per node, then vserver-infoall per
 // server for its state (a suspended server is "disabled") and its IP
-// addresses, which the node listing lacks.
+// addresses, which the node listing lacks. No SolusVM 1 call answers the
+// state of many servers at once, so the last step is one call per server,
+// Concurrency at a time.
 func (c *Client) listV1(ctx context.Context) ([]provider.Account, error) {
 	nodes, err := c.v1Nodes(ctx)
 	if err != nil {
 		return nil, err
 	}
-	clients, err := c.v1Clients(ctx)
+	clients, err := c.v1Clients(ctx, opListClients)
 	if err != nil {
 		return nil, err
 	}
@@ -177,6 +202,14 @@ func (c *Client) listV1(ctx context.Context) ([]provider.Account, error) {
 		where := "vserverid " + id
 		info, resp, err := c.v1Call(ctx, opGetServer, "vserver-infoall",
 			url.Values{"vserverid": {id}, "nographs": {"true"}}, true, where)
+		if panelNotFound(err) {
+			// Listed a moment ago, gone now: the listing is out of date,
+			// not wrong, and a fresh one will not show the server.
+			var ae *provider.APIError
+			errors.As(err, &ae)
+			return &provider.APIError{Type: typeName, Op: opGetServer, StatusCode: ae.StatusCode, Err: provider.ErrTransient,
+				Message: fmt.Sprintf("%s, listed on node %s, is gone (%s); the listing changed while it was read", where, f.Node.ID, ae.Message)}
+		}
 		if err != nil {
 			return err
 		}
@@ -197,6 +230,21 @@ func (c *Client) listV1(ctx context.Context) ([]provider.Account, error) {
 	return accounts, nil
 }
 
+// v1State reads a server's state ("online", "offline" or "disabled", the
+// state of a suspended server) from vserver-infoall's state or
+// vserver-status's statusmsg. Anything else, an empty state included, is
+// an error: a state the client cannot read is never taken for Active,
+// because a wrong Active can make a sync unsuspend a server.
+func v1State(raw string) (provider.Status, error) {
+	switch strings.ToLower(strings.TrimSpace(raw)) {
+	case "online", "offline":
+		return provider.StatusActive, nil
+	case "disabled":
+		return provider.StatusSuspended, nil
+	}
+	return "", fmt.Errorf("unknown state %s (want online, offline or disabled)", quote(raw))
+}
+
 // v1Account maps a node-virtualservers entry, its owner from client-list
 // (nil when the client list does not have it) and its vserver-infoall
 // reply to the WHMCS record. The API exposes neither the plan nor the
@@ -206,17 +254,14 @@ func v1Account(node v1Node, s v1VServer, owner *v1Client, info *v1Reply) (provid
 	if !validID(id) {
 		return provider.Account{}, fmt.Errorf("vserverid %s: malformed", quote(id))
 	}
-	var status provider.Status
-	state := strings.ToLower(info.State.String())
-	switch state {
-	case "online", "offline":
-		status = provider.StatusActive
-	case "disabled":
-		status = provider.StatusSuspended
-	default:
-		return provider.Account{}, fmt.Errorf("vserverid %s (hostname %s): unknown state %s (want online, offline or disabled)",
-			id, quote(s.Hostname.String()), quote(info.State.String()))
+	if p := info.State.problem(); p != "" {
+		return provider.Account{}, fmt.Errorf("vserverid %s (hostname %s): the answer has no \"state\" (%s)", id, quote(s.Hostname.String()), p)
 	}
+	status, err := v1State(info.State.String())
+	if err != nil {
+		return provider.Account{}, fmt.Errorf("vserverid %s (hostname %s): %v", id, quote(s.Hostname.String()), err)
+	}
+	state := strings.ToLower(info.State.String())
 	ips := splitList(info.IPs.String())
 	primary := info.MainIP.String()
 	if primary == "" {
@@ -286,7 +331,7 @@ func (c *Client) createV1(ctx context.Context, n provider.NewAccount) (provider.
 	if params.Get("ips") == "" {
 		params.Set("ips", "1")
 	}
-	clients, err := c.v1Clients(ctx)
+	clients, err := c.v1Clients(ctx, op)
 	if err != nil {
 		return provider.Account{}, err
 	}
@@ -390,22 +435,52 @@ func v1ID(op string, a provider.Account) (string, error) {
 }
 
 // terminateV1 calls vserver-terminate (deleteclient=false: the client may
-// own other servers). A server that is already gone is success.
+// own other servers). When it fails, whatever the wording, the client
+// asks the panel whether the server still exists (vserver-checkexists)
+// rather than trust the text: a server that is gone is success, one that
+// is still there keeps the error.
 func (c *Client) terminateV1(ctx context.Context, a provider.Account) error {
 	const op = "terminate account"
 	id, err := v1ID(op, a)
 	if err != nil {
 		return err
 	}
-	_, _, err = c.v1Call(ctx, op, "vserver-terminate", url.Values{"vserverid": {id}, "deleteclient": {"false"}}, true, "vserverid "+id)
-	if panelNotFound(err) {
+	where := "vserverid " + id
+	_, _, err = c.v1Call(ctx, op, "vserver-terminate", url.Values{"vserverid": {id}, "deleteclient": {"false"}}, true, where)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	if gone, cerr := c.v1Gone(ctx, op, id); cerr == nil && gone {
 		return nil
 	}
 	return err
 }
 
+// v1Gone asks vserver-checkexists whether the server is gone. It answers
+// success "Virtual server exists" or the error "Virtual server not found"
+// (the wordings the official WHMCS module and newx/solusvm compare
+// against); any other answer is an error, so that only a clear "not
+// found" counts as gone.
+func (c *Client) v1Gone(ctx context.Context, op, id string) (bool, error) {
+	r, resp, err := c.v1Call(ctx, op, "vserver-checkexists", url.Values{"vserverid": {id}}, true, "vserverid "+id)
+	if err != nil {
+		var ae *provider.APIError
+		if panelNotFound(err) && errors.As(err, &ae) && strings.Contains(strings.ToLower(ae.Message), msgServerNotFound) {
+			return true, nil
+		}
+		return false, err
+	}
+	if !strings.Contains(strings.ToLower(r.StatusMsg.String()), msgServerExists) {
+		return false, c.apiError(op, resp, "", fmt.Sprintf("vserverid %s: vserver-checkexists answered %s", id, quote(r.StatusMsg.String())), nil, nil)
+	}
+	return false, nil
+}
+
 // setSuspendedV1 reads the state (vserver-status) and calls
-// vserver-suspend or vserver-unsuspend only when it must change.
+// vserver-suspend or vserver-unsuspend only when it must change. When
+// that call fails, the state is read again: a server already in the state
+// asked for (the call worked but its answer was lost, or someone else
+// acted first) is success, whatever the panel said.
 func (c *Client) setSuspendedV1(ctx context.Context, a provider.Account, suspend bool) error {
 	op, action := "unsuspend account", "vserver-unsuspend"
 	if suspend {
@@ -416,15 +491,35 @@ func (c *Client) setSuspendedV1(ctx context.Context, a provider.Account, suspend
 		return err
 	}
 	where := "vserverid " + id
-	r, _, err := c.v1Call(ctx, op, "vserver-status", url.Values{"vserverid": {id}}, true, where)
+	status, err := c.v1Status(ctx, op, id)
 	if err != nil {
 		return err
 	}
-	if disabled := strings.EqualFold(r.StatusMsg.String(), "disabled"); disabled == suspend {
+	if (status == provider.StatusSuspended) == suspend {
 		return nil
 	}
 	_, _, err = c.v1Call(ctx, op, action, url.Values{"vserverid": {id}}, true, where)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	if now, serr := c.v1Status(ctx, op, id); serr == nil && (now == provider.StatusSuspended) == suspend {
+		return nil
+	}
 	return err
+}
+
+// v1Status calls vserver-status, whose statusmsg is the state.
+func (c *Client) v1Status(ctx context.Context, op, id string) (provider.Status, error) {
+	where := "vserverid " + id
+	r, resp, err := c.v1Call(ctx, op, "vserver-status", url.Values{"vserverid": {id}}, true, where)
+	if err != nil {
+		return "", err
+	}
+	status, err := v1State(r.StatusMsg.String())
+	if err != nil {
+		return "", c.apiError(op, resp, "", join(where, "vserver-status: "+err.Error()), nil, nil)
+	}
+	return status, nil
 }
 
 // packagesV1 calls listplans for each virtualization type and merges the
@@ -434,9 +529,12 @@ func (c *Client) packagesV1(ctx context.Context) ([]provider.Package, error) {
 	var pkgs []provider.Package
 	index := map[string]int{}
 	for _, vt := range c.cfg.VirtTypes {
-		r, _, err := c.v1Call(ctx, op, "listplans", url.Values{"type": {vt}}, true, "type "+vt)
+		r, resp, err := c.v1Call(ctx, op, "listplans", url.Values{"type": {vt}}, true, "type "+vt)
 		if err != nil {
 			return nil, err
+		}
+		if p := r.Plans.problem(); p != "" {
+			return nil, c.shapeError(op, resp, "type "+vt, "plans", p)
 		}
 		for _, name := range splitList(r.Plans.String()) {
 			if i, ok := index[name]; ok {

@@ -1,6 +1,7 @@
 package solusvm
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -31,11 +32,10 @@ func (c *Client) v2Do(ctx context.Context, op, method, path string, query url.Va
 		},
 		Idempotent: idempotent,
 	}
-	if method == http.MethodGet && query.Has("page") {
-		// A page of a listing; one server's answer keeps httpx's small
-		// default cap.
-		req.MaxBodyBytes = httpx.ListingMaxBodyBytes
-	}
+	// A page of a list keeps httpx's default cap (4 MiB) like every other
+	// SolusVM 2 answer: a page holds the panel's page size of records (15
+	// on Laravel's default), a few kilobytes each, so the cap is hundreds
+	// of times what a page needs and a hostile answer is cut short early.
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
@@ -59,47 +59,128 @@ func v2Decode[T any](c *Client, op string, resp *httpx.Response, context string,
 	return out, nil
 }
 
-// v2All reads every page of a SolusVM 2 list (?page=1, 2, ... up to
-// meta.last_page). A page that answers with another page number than the
-// one asked for ends the listing with an error, and so does a total that
-// no longer matches what was read (records were added or removed while
-// paging, so one may have been skipped).
-func v2All[T any](ctx context.Context, c *Client, op, path string, query url.Values) ([]T, error) {
-	var out []T
-	for page := 1; ; page++ {
-		q := url.Values{}
-		for k, v := range query {
-			q[k] = v
-		}
-		q.Set("page", strconv.Itoa(page))
-		resp, err := c.v2Do(ctx, op, http.MethodGet, path, q, nil, true)
-		if err != nil {
-			return nil, err
-		}
-		where := "page " + strconv.Itoa(page)
-		p, err := v2Decode[v2Page[T]](c, op, resp, where)
-		if err != nil {
-			return nil, err
-		}
-		if p.Meta.CurrentPage == 0 && p.Meta.LastPage == 0 {
-			// No pagination at all: the whole list in one answer.
-			return append(out, p.Data...), nil
-		}
-		if p.Meta.CurrentPage != page {
-			return nil, c.apiError(op, resp, "", fmt.Sprintf("%s: the panel answered page %d; the listing does not advance", where, p.Meta.CurrentPage), nil, nil)
-		}
-		out = append(out, p.Data...)
-		if page >= p.Meta.LastPage {
-			if p.Meta.Total != nil && *p.Meta.Total != len(out) {
-				e := c.apiError(op, resp, "", fmt.Sprintf("read %d records but the panel counts %d; the list changed while it was read", len(out), *p.Meta.Total), provider.ErrTransient, nil)
-				return nil, e
-			}
-			return out, nil
-		}
-		if page >= maxPages {
-			return nil, c.apiError(op, resp, "", fmt.Sprintf("more than %d pages", maxPages), nil, nil)
-		}
+// v2Listed is one page of a list, checked.
+type v2Listed[T any] struct {
+	items                []T
+	last, perPage, total int
+}
+
+// v2ReadPage reads one page of a list and checks it: the page must carry
+// its "data" list, its "links" and a "meta" with current_page (the page
+// asked for), last_page, per_page and total that agree with each other,
+// and hold as many records as they say. Any of these missing or null,
+// or of another type, is an error: such an answer says nothing about the
+// records, so reading it as an empty or last page would lose them.
+func v2ReadPage[T any](ctx context.Context, c *Client, op, path string, query url.Values, page int) (v2Listed[T], error) {
+	var out v2Listed[T]
+	q := url.Values{}
+	for k, v := range query {
+		q[k] = v
 	}
+	q.Set("page", strconv.Itoa(page))
+	resp, err := c.v2Do(ctx, op, http.MethodGet, path, q, nil, true)
+	if err != nil {
+		return out, err
+	}
+	where := "page " + strconv.Itoa(page)
+	p, err := v2Decode[v2Page](c, op, resp, where)
+	if err != nil {
+		return out, err
+	}
+	bad := func(format string, args ...any) error {
+		return c.apiError(op, resp, "", join(where, fmt.Sprintf(format, args...)), nil, nil)
+	}
+	switch data := bytes.TrimSpace(p.Data); {
+	case len(data) == 0:
+		return out, bad(`the answer has no "data" list`)
+	case string(data) == "null":
+		return out, bad(`"data" is null, not a list`)
+	case data[0] != '[':
+		return out, bad(`"data" is %s, not a list`, jsonKind(data))
+	}
+	if links := bytes.TrimSpace(p.Links); len(links) == 0 || links[0] != '{' {
+		return out, bad(`the answer has no "links" object`)
+	}
+	m := p.Meta
+	if m == nil || m.CurrentPage == nil || m.LastPage == nil || m.PerPage == nil || m.Total == nil {
+		return out, bad(`the answer's "meta" lacks current_page, last_page, per_page or total`)
+	}
+	if *m.CurrentPage != page {
+		return out, bad("the panel answered page %d; the listing does not advance", *m.CurrentPage)
+	}
+	out.last, out.perPage, out.total = *m.LastPage, *m.PerPage, *m.Total
+	if out.last < 1 || out.perPage < 1 || out.total < 0 ||
+		(out.total == 0 && out.last != 1) ||
+		(out.total > 0 && (out.total <= (out.last-1)*out.perPage || out.total > out.last*out.perPage)) {
+		return out, bad("impossible paging: %d records, %d per page, %d pages", out.total, out.perPage, out.last)
+	}
+	if err := json.Unmarshal(p.Data, &out.items); err != nil {
+		return out, bad("undecodable data: %v", err)
+	}
+	want := out.perPage
+	switch {
+	case page > out.last:
+		want = 0
+	case page == out.last:
+		want = out.total - (out.last-1)*out.perPage
+	}
+	if len(out.items) != want {
+		return out, c.apiError(op, resp, "", join(where, fmt.Sprintf("%d records where the paging says %d; the list changed while it was read",
+			len(out.items), want)), provider.ErrTransient, nil)
+	}
+	return out, nil
+}
+
+// jsonKind names the type of a JSON value for an error message.
+func jsonKind(b []byte) string {
+	switch b[0] {
+	case '{':
+		return "an object"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	}
+	return "a number"
+}
+
+// v2All reads every page of a SolusVM 2 list: page 1, which says how many
+// there are, then the rest Concurrency at a time (the pages do not
+// depend on each other). Every page must agree with page 1 on the total,
+// the page size and the page count; a page that differs means records
+// were added or removed while paging, so one may have been skipped, and
+// the listing fails with an error matching provider.ErrTransient.
+func v2All[T any](ctx context.Context, c *Client, op, path string, query url.Values) ([]T, error) {
+	first, err := v2ReadPage[T](ctx, c, op, path, query, 1)
+	if err != nil {
+		return nil, err
+	}
+	if first.last > maxPages {
+		return nil, &provider.APIError{Type: typeName, Op: op, Message: fmt.Sprintf("%d pages, more than %d", first.last, maxPages)}
+	}
+	pages := make([][]T, first.last)
+	pages[0] = first.items
+	err = c.forEach(ctx, op, first.last-1, func(ctx context.Context, i int) error {
+		p, err := v2ReadPage[T](ctx, c, op, path, query, i+2)
+		if err != nil {
+			return err
+		}
+		if p.total != first.total || p.perPage != first.perPage || p.last != first.last {
+			return &provider.APIError{Type: typeName, Op: op, Err: provider.ErrTransient,
+				Message: fmt.Sprintf("page %d counts %d records, %d per page, where page 1 counted %d, %d per page; the list changed while it was read",
+					i+2, p.total, p.perPage, first.total, first.perPage)}
+		}
+		pages[i+1] = p.items
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, first.total)
+	for _, p := range pages {
+		out = append(out, p...)
+	}
+	return out, nil
 }
 
 // listV2 reads every page of GET /servers.
@@ -287,22 +368,19 @@ func (c *Client) v2PlanID(ctx context.Context, op, product string) (int64, error
 		Message: fmt.Sprintf("plan %s not found", quote(product))}
 }
 
-// v2UserID finds the user with this e-mail, or creates it.
+// v2UserID finds the user with this e-mail, or creates it. The search
+// matches substrings, so every page of its results is read.
 func (c *Client) v2UserID(ctx context.Context, op, email, password string) (int64, error) {
-	resp, err := c.v2Do(ctx, op, http.MethodGet, "/users", url.Values{"filter[search]": {email}}, nil, true)
+	users, err := v2All[v2User](ctx, c, op, "/users", url.Values{"filter[search]": {email}})
 	if err != nil {
 		return 0, err
 	}
-	page, err := v2Decode[v2Page[v2User]](c, op, resp, "user "+email)
-	if err != nil {
-		return 0, err
-	}
-	for _, u := range page.Data {
+	for _, u := range users {
 		if strings.EqualFold(u.Email, email) && u.ID > 0 {
 			return u.ID, nil
 		}
 	}
-	resp, err = c.v2Do(ctx, op, http.MethodPost, "/users", nil, map[string]any{"email": email, "password": password}, false)
+	resp, err := c.v2Do(ctx, op, http.MethodPost, "/users", nil, map[string]any{"email": email, "password": password}, false)
 	if err != nil {
 		return 0, err
 	}
@@ -325,8 +403,10 @@ func v2ID(op string, a provider.Account) (string, error) {
 	return id, nil
 }
 
-// terminateV2 calls DELETE /servers/{id}. A server that is already gone
-// (a JSON 404) is success.
+// terminateV2 calls DELETE /servers/{id}. When it fails, a 404 included,
+// the client asks for the server (GET /servers/{id}) rather than trust the
+// answer: a JSON 404 there means the server is gone, which is success;
+// anything else keeps the error.
 func (c *Client) terminateV2(ctx context.Context, a provider.Account) error {
 	const op = "terminate account"
 	id, err := v2ID(op, a)
@@ -334,18 +414,46 @@ func (c *Client) terminateV2(ctx context.Context, a provider.Account) error {
 		return err
 	}
 	resp, err := c.v2Do(ctx, op, http.MethodDelete, "/servers/"+id, nil, nil, true)
-	if err != nil {
+	if err == nil {
+		_, err = v2Decode[json.RawMessage](c, op, resp, "server "+id)
+	}
+	if err == nil || ctx.Err() != nil {
 		return err
 	}
-	if resp.StatusCode == http.StatusNotFound && !resp.LooksLikeHTML() {
+	if _, gone, gerr := c.v2Server(ctx, op, id); gerr == nil && gone {
 		return nil
 	}
-	_, err = v2Decode[json.RawMessage](c, op, resp, "server "+id)
 	return err
+}
+
+// v2Server reads one server (GET /servers/{id}). gone is true when the
+// panel answers a JSON 404, the status SolusVM 2 gives for a server that
+// does not exist (solus-go-sdk's IsNotFound tests the same status); an
+// HTML 404 is a proxy's, and an error. A 200 without the server's id and
+// is_suspended is an error too.
+func (c *Client) v2Server(ctx context.Context, op, id string) (s v2Server, gone bool, err error) {
+	where := "server " + id
+	resp, err := c.v2Do(ctx, op, http.MethodGet, "/servers/"+id, nil, nil, true)
+	if err != nil {
+		return s, false, err
+	}
+	if resp.StatusCode == http.StatusNotFound && !resp.LooksLikeHTML() {
+		return s, true, nil
+	}
+	d, err := v2Decode[v2Data[*v2Server]](c, op, resp, where)
+	if err != nil {
+		return s, false, err
+	}
+	if d.Data == nil || d.Data.ID == nil || strconv.FormatInt(*d.Data.ID, 10) != id || d.Data.IsSuspended == nil {
+		return s, false, c.apiError(op, resp, "", join(where, `the answer has no "data" with this server's id and is_suspended`), nil, nil)
+	}
+	return *d.Data, false, nil
 }
 
 // setSuspendedV2 reads the server (GET /servers/{id}) and calls POST
 // /servers/{id}/suspend or /resume only when is_suspended must change.
+// When that call fails, the server is read again: one already in the
+// state asked for is success, whatever the panel said.
 func (c *Client) setSuspendedV2(ctx context.Context, a provider.Account, suspend bool) error {
 	op, action := "unsuspend account", "resume"
 	if suspend {
@@ -356,22 +464,26 @@ func (c *Client) setSuspendedV2(ctx context.Context, a provider.Account, suspend
 		return err
 	}
 	where := "server " + id
-	resp, err := c.v2Do(ctx, op, http.MethodGet, "/servers/"+id, nil, nil, true)
-	if err != nil {
+	s, gone, err := c.v2Server(ctx, op, id)
+	switch {
+	case err != nil:
 		return err
-	}
-	s, err := v2Decode[v2Data[v2Server]](c, op, resp, where)
-	if err != nil {
-		return err
-	}
-	if s.Data.IsSuspended != nil && *s.Data.IsSuspended == suspend {
+	case gone:
+		return &provider.APIError{Type: typeName, Op: op, StatusCode: http.StatusNotFound, Err: provider.ErrNotFound,
+			Message: where + " not found"}
+	case *s.IsSuspended == suspend:
 		return nil
 	}
-	resp, err = c.v2Do(ctx, op, http.MethodPost, "/servers/"+id+"/"+action, nil, nil, true)
-	if err != nil {
+	resp, err := c.v2Do(ctx, op, http.MethodPost, "/servers/"+id+"/"+action, nil, nil, true)
+	if err == nil {
+		_, err = v2Decode[json.RawMessage](c, op, resp, where)
+	}
+	if err == nil || ctx.Err() != nil {
 		return err
 	}
-	_, err = v2Decode[json.RawMessage](c, op, resp, where)
+	if now, gone, gerr := c.v2Server(ctx, op, id); gerr == nil && !gone && *now.IsSuspended == suspend {
+		return nil
+	}
 	return err
 }
 

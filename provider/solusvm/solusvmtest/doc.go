@@ -29,9 +29,19 @@
 // providertest.HTTPFake): [Server.SetFault] holds a fault until
 // SetFault(FaultNone), [Server.FailNext] faults the next n requests and
 // [Server.FailAfter] the n after skip, each counting only the requests a
-// fault applies to; [Server.RedirectTo] sets where FaultRedirect302 and
+// fault applies to; [Server.SetFaultFor] aims a fault at one call (a node
+// list, the client list, one server's state, a plan page) while the others
+// answer normally; [Server.RedirectTo] sets where FaultRedirect302 and
 // FaultRedirect307 point; [Server.Calls] and [Server.Requests] tell what
-// the server received. [Fault] says how each fault looks in each protocol.
+// the server received. [Fault] says how each fault looks in each protocol,
+// including SolusVM's own wordings for a missing server or node, a
+// refused address and an existing client, and where each comes from.
+//
+// node-virtualservers answers exactly the fields SolusVM 1 does for each
+// server (vserverid, ctid-xid, clientid, ipaddress, hostname, template,
+// hdd, memory, swap-burst, type, mac: newx/solusvm's recorded answer), so
+// a client must ask each server for its state, as against a real master.
+// SolusVM 2 pages are Laravel's envelope with Options.PageSize records.
 //
 // It is a normal package, not a _test file, so that examples and other
 // packages' tests can start it:

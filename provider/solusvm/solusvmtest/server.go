@@ -46,13 +46,20 @@ const (
 // time in SolusVM 2's /servers); FaultRedirect302 and FaultRedirect307
 // redirect to the [Server.RedirectTo] target.
 //
-// The listing faults apply to SolusVM 1's node-virtualservers and SolusVM
-// 2's GET /servers only. FaultWrongShape: SolusVM 1 answers status success
-// with no virtualservers element; SolusVM 2 the page envelope (links and
-// meta) without "data". FaultNullList: SolusVM 1 "virtualservers":null in
-// JSON and the text "null" in the XML element; SolusVM 2 "data":null.
-// FaultWrongType: SolusVM 1 "virtualservers":"none" (the text "none" in
-// XML); SolusVM 2 "data":{}.
+// The listing-shape faults ([FaultWrongShape], [FaultNullList],
+// [FaultWrongType], [FaultEmptyObject], [FaultUnexpectedObject]) apply,
+// through SetFault, FailNext and FailAfter, to the call that lists the
+// servers: SolusVM 1's node-virtualservers and SolusVM 2's GET /servers.
+// [Server.SetFaultFor] aims them at any other call, each of which renders
+// them on the value it exists for: SolusVM 1's node-idlist ("nodes"),
+// listplans ("plans"), client-list ("clients"), vserver-infoall ("state")
+// and vserver-status ("statusmsg"); SolusVM 2's list pages ("data") and
+// GET /servers/{id} ("data"). FaultWrongShape leaves that value out
+// (SolusVM 2 keeps the page's links and meta); FaultNullList makes it JSON
+// null (the text "null" in XML); FaultWrongType gives it another type (a
+// list where SolusVM 1 sends a comma-separated string, a string where it
+// sends a list, an element where it sends text; an object where SolusVM 2
+// sends a list, a list where it sends an object).
 type Fault = providertest.Fault
 
 // The faults.
@@ -71,6 +78,15 @@ const (
 	FaultNullList     = providertest.FaultNullList
 	FaultWrongType    = providertest.FaultWrongType
 
+	// FaultEmptyObject answers HTTP 200 with the JSON "{}" and nothing
+	// else (in XML, a declaration and no element): valid, and no answer
+	// at all. A listing-shape fault.
+	FaultEmptyObject Fault = "solusvm-empty-object"
+	// FaultUnexpectedObject answers HTTP 200 with {"unexpected":true}
+	// (in XML, <unexpected>true</unexpected>): valid, and of another
+	// shape entirely. A listing-shape fault.
+	FaultUnexpectedObject Fault = "solusvm-unexpected-object"
+
 	// FaultNodeDown makes SolusVM 1's node-virtualservers for the last node
 	// fail (status error, "Unable to connect to node"). No effect on
 	// SolusVM 2, whose server list comes from the panel's database.
@@ -79,11 +95,66 @@ const (
 	// meta.current_page 1 and a last_page of at least 2, whatever page was
 	// asked for. No effect on SolusVM 1, which has no pages.
 	FaultPageLoop Fault = "solusvm-page-loop"
+	// FaultLostAnswer carries the request out, state changes included,
+	// then answers HTTP 502 with a proxy's HTML page, as when the panel's
+	// answer times out on its way back: the caller cannot tell from the
+	// answer whether anything happened.
+	FaultLostAnswer Fault = "solusvm-lost-answer"
+
+	// The panel's own wordings, answered without looking at the state.
+	// Sources: the official SolusVM 1 WHMCS module (solusio/
+	// SolusVM-WHMCS-Module, solusvmpro.php compares "Virtual server not
+	// found" and "Client already exists"), newx/solusvm (base.rb matches
+	// "Invalid ipaddress", "Invalid id or key", "Node not found" and
+	// "Virtual server not found" in the body), and for SolusVM 2 Laravel's
+	// JSON 404 for a model that does not exist, the status solus-go-sdk's
+	// IsNotFound tests.
+
+	// FaultServerNotFound answers a call about one server as if it did
+	// not exist: SolusVM 1 status error "Virtual server not found";
+	// SolusVM 2 HTTP 404 {"message":"No query results for model
+	// [App\\Models\\Server]."}. It applies to those calls only
+	// (vserver-* but vserver-create; /servers/{id}...).
+	FaultServerNotFound Fault = "solusvm-server-not-found"
+	// FaultNodeNotFound answers SolusVM 1's node calls (node-*) with the
+	// bare line "Node not found". No effect on SolusVM 2.
+	FaultNodeNotFound Fault = "solusvm-node-not-found"
+	// FaultAddressRefused answers SolusVM 1 with status error "Invalid
+	// ipaddress", the master's answer to a caller whose address is not
+	// on the API's allow list. No effect on SolusVM 2.
+	FaultAddressRefused Fault = "solusvm-address-refused"
+	// FaultClientExists answers SolusVM 1's client-create with status
+	// error "Client already exists", as when another request created the
+	// client a moment before: the client exists afterwards. No effect on
+	// SolusVM 2 (whose 422 "has already been taken" the fake answers from
+	// its state).
+	FaultClientExists Fault = "solusvm-client-exists"
 )
 
-// applies reports whether f can affect a request for function.
+// isShapeFault reports whether f is one of the listing-shape faults.
+func isShapeFault(f Fault) bool {
+	return f.IsWrongShape() || f == FaultEmptyObject || f == FaultUnexpectedObject
+}
+
+// applies reports whether f, set with SetFault, FailNext or FailAfter,
+// can affect a request for function.
 func applies(f Fault, function string) bool {
-	return !f.IsWrongShape() || function == "node-virtualservers" || function == "GET /servers"
+	v2 := strings.Contains(function, " /")
+	oneServer := (!v2 && strings.HasPrefix(function, "vserver-") && function != "vserver-create") ||
+		(v2 && strings.Contains(function, "{id}"))
+	switch {
+	case isShapeFault(f):
+		return function == "node-virtualservers" || function == "GET /servers"
+	case f == FaultServerNotFound:
+		return oneServer
+	case f == FaultNodeNotFound:
+		return strings.HasPrefix(function, "node-")
+	case f == FaultAddressRefused:
+		return !v2
+	case f == FaultClientExists:
+		return function == "client-create"
+	}
+	return true
 }
 
 // Options configures the fake. Zero values mean the documented defaults.
@@ -138,6 +209,7 @@ type Server struct {
 	nextIP     int
 	nextTask   int64
 	faults     panelfake.Faults
+	aimed      map[string]Fault // SetFaultFor
 }
 
 type node struct {
@@ -445,6 +517,24 @@ func (s *Server) account(v *vserver) provider.Account {
 // SetFault(FaultNone).
 func (s *Server) SetFault(f Fault) { s.faults.SetFault(f) }
 
+// SetFaultFor makes every request for function (named as for Calls) get
+// f, until SetFaultFor(function, FaultNone), whether or not f would apply
+// to it through SetFault. It comes before the other faults. It is how a
+// test gives one call of a listing (a node list, the client list, one
+// server's state) a hostile answer while the others answer normally.
+func (s *Server) SetFaultFor(function string, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.aimed == nil {
+		s.aimed = map[string]Fault{}
+	}
+	if f == FaultNone {
+		delete(s.aimed, function)
+		return
+	}
+	s.aimed[function] = f
+}
+
 // FailNext makes the next n requests the fault applies to get f; then
 // SetFault's fault applies again.
 func (s *Server) FailNext(f Fault, n int) { s.faults.FailNext(f, n) }
@@ -488,10 +578,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.faults.Record(fn, r)
-	f := s.faults.Take(fn, applies)
+	s.mu.Lock()
+	f, aimed := s.aimed[fn]
+	s.mu.Unlock()
+	if !aimed {
+		f = s.faults.Take(fn, applies)
+	}
 	if s.faults.Redirect(w, f) {
 		return
 	}
+	asJSON := v1 && r.Form.Get("rdtype") == "json" && !s.opts.XMLOnly
 
 	switch f {
 	case FaultUnauthorized:
@@ -517,9 +613,49 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	case FaultHTML:
-		writeText(w, http.StatusOK, "text/html", "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>"+
-			"<body><h1>Bad Gateway</h1><p>The proxy server received an invalid response.</p></body></html>\n")
+		writeText(w, http.StatusOK, "text/html", badGateway)
 		return
+	case FaultLostAnswer:
+		s.dispatch(httptest.NewRecorder(), r, v1, FaultNone)
+		writeText(w, http.StatusBadGateway, "text/html", badGateway)
+		return
+	case FaultEmptyObject:
+		if v1 && !asJSON {
+			writeText(w, http.StatusOK, "text/xml", "<?xml version=\"1.0\"?>\n")
+		} else {
+			writeText(w, http.StatusOK, "application/json", "{}")
+		}
+		return
+	case FaultUnexpectedObject:
+		if v1 && !asJSON {
+			writeText(w, http.StatusOK, "text/html; charset=UTF-8", "<unexpected>true</unexpected>")
+		} else {
+			writeText(w, http.StatusOK, "application/json", `{"unexpected":true}`)
+		}
+		return
+	case FaultServerNotFound:
+		if v1 {
+			failure("Virtual server not found").write(w, asJSON)
+		} else {
+			notFound(w)
+		}
+		return
+	case FaultNodeNotFound:
+		if v1 {
+			v1Answer{bareText: "Node not found"}.write(w, asJSON)
+			return
+		}
+	case FaultAddressRefused:
+		if v1 {
+			failure("Invalid ipaddress").write(w, asJSON)
+			return
+		}
+	case FaultClientExists:
+		if v1 {
+			s.dispatch(httptest.NewRecorder(), r, v1, FaultNone)
+			failure("Client already exists").write(w, asJSON)
+			return
+		}
 	case FaultSlow:
 		t := time.NewTimer(s.opts.SlowDelay)
 		defer t.Stop()
@@ -561,6 +697,10 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, v1 bool, f Fau
 	}
 	s.mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), faultKey{}, f)))
 }
+
+// badGateway is the page a proxy answers when the panel behind it fails.
+const badGateway = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>" +
+	"<body><h1>Bad Gateway</h1><p>The proxy server received an invalid response.</p></body></html>\n"
 
 func writeText(w http.ResponseWriter, code int, ctype, body string) {
 	w.Header().Set("Content-Type", ctype)

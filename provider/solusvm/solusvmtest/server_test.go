@@ -95,3 +95,69 @@ func TestSharedFaults(t *testing.T) {
 		}
 	})
 }
+
+func TestSetFaultFor(t *testing.T) {
+	srv := solusvmtest.NewServer(t, seed()...)
+	v1JSON := url.Values{"rdtype": {"json"}}
+	withType := url.Values{"rdtype": {"json"}, "type": {"kvm"}}
+	tests := []struct {
+		name     string
+		function string
+		fault    solusvmtest.Fault
+		call     func() string
+		want     string // the whole answer, or a part of it
+		absent   string // what the answer must not hold
+	}{
+		{"node-idlist loses its nodes", "node-idlist", solusvmtest.FaultWrongShape,
+			func() string { return v1(t, srv, "node-idlist", withType) }, `{"status":"success","statusmsg":""}`, ""},
+		{"node-idlist gets a null", "node-idlist", solusvmtest.FaultNullList,
+			func() string { return v1(t, srv, "node-idlist", withType) }, `"nodes":null`, ""},
+		{"node-idlist gets a list where a string belongs", "node-idlist", solusvmtest.FaultWrongType,
+			func() string { return v1(t, srv, "node-idlist", withType) }, `"nodes":["`, ""},
+		{"client-list gets a null", "client-list", solusvmtest.FaultNullList,
+			func() string { return v1(t, srv, "client-list", v1JSON) }, `"clients":null`, ""},
+		{"vserver-infoall loses its state", "vserver-infoall", solusvmtest.FaultWrongShape,
+			func() string {
+				return v1(t, srv, "vserver-infoall", url.Values{"rdtype": {"json"}, "vserverid": {"101"}})
+			}, `"ipaddresses"`, `"state"`},
+		{"a SolusVM 1 call answers {}", "client-list", solusvmtest.FaultEmptyObject,
+			func() string { return v1(t, srv, "client-list", v1JSON) }, `{}`, ""},
+		{"a SolusVM 2 page answers {\"unexpected\":true}", "GET /plans", solusvmtest.FaultUnexpectedObject,
+			func() string { return v2(t, srv, "/plans") }, `{"unexpected":true}`, ""},
+		{"a SolusVM 2 server read answers 404 as for a missing model", "GET /servers/{id}", solusvmtest.FaultServerNotFound,
+			func() string { return v2(t, srv, "/servers/101") }, `No query results for model`, ""},
+		{"a SolusVM 1 node call answers the bare line 'Node not found'", "node-virtualservers", solusvmtest.FaultNodeNotFound,
+			func() string { return v1(t, srv, "node-virtualservers", url.Values{"nodeid": {"1"}}) }, `Node not found`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" while the other calls answer normally", func(t *testing.T) {
+			srv.SetFaultFor(tt.function, tt.fault)
+			defer srv.SetFaultFor(tt.function, solusvmtest.FaultNone)
+			got := tt.call()
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("answer %s, want %s in it", got, tt.want)
+			}
+			if tt.absent != "" && strings.Contains(got, tt.absent) {
+				t.Errorf("answer %s holds %s", got, tt.absent)
+			}
+			if tt.want == `{"status":"success","statusmsg":""}` && got != tt.want {
+				t.Errorf("answer %s, want exactly %s", got, tt.want)
+			}
+			if tt.function != "client-list" {
+				if other := v1(t, srv, "client-list", v1JSON); !strings.Contains(other, `"clients":[`) {
+					t.Errorf("client-list answered %s", other)
+				}
+			}
+		})
+	}
+	t.Run("a lost answer is a 502 after the panel acted", func(t *testing.T) {
+		srv.SetFaultFor("vserver-suspend", solusvmtest.FaultLostAnswer)
+		defer srv.SetFaultFor("vserver-suspend", solusvmtest.FaultNone)
+		if got := v1(t, srv, "vserver-suspend", url.Values{"vserverid": {"101"}}); !strings.Contains(got, "Bad Gateway") {
+			t.Errorf("vserver-suspend answered %s", got)
+		}
+		if got := v1(t, srv, "vserver-status", url.Values{"vserverid": {"101"}}); !strings.Contains(got, "disabled") {
+			t.Errorf("vserver-status answered %s after the lost suspend", got)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"html"
 	"net/http"
 	"slices"
 	"strconv"
@@ -12,6 +13,10 @@ import (
 
 // kv is one field of a SolusVM 1 answer, in order.
 type kv struct{ k, v string }
+
+// raw is a field's value as written, replacing its string (for the
+// listing-shape faults): JSON and XML text.
+type raw struct{ json, xml string }
 
 // v1Answer is a SolusVM 1 answer: status fields, scalars, and at most one
 // list of records.
@@ -25,6 +30,8 @@ type v1Answer struct {
 	// listJSON and listXML, when set, replace the list's items: a raw
 	// JSON value and XML text, for the listing-shape faults.
 	listJSON, listXML string
+	// raw replaces fields' values, by name.
+	raw map[string]raw
 }
 
 func success(msg string, fields ...kv) v1Answer {
@@ -54,7 +61,7 @@ func (a v1Answer) write(w http.ResponseWriter, asJSON bool) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			writeJSONPair(&b, f)
+			writeJSONPair(&b, f, a.raw[f.k])
 		}
 		if a.list != "" {
 			if len(a.fields) > 0 {
@@ -78,7 +85,7 @@ func (a v1Answer) write(w http.ResponseWriter, asJSON bool) {
 					if j > 0 {
 						b.WriteByte(',')
 					}
-					writeJSONPair(&b, f)
+					writeJSONPair(&b, f, raw{})
 				}
 				b.WriteByte('}')
 			}
@@ -91,7 +98,7 @@ func (a v1Answer) write(w http.ResponseWriter, asJSON bool) {
 			b.WriteString("<?xml version='1.0'?>\n")
 		}
 		for _, f := range a.fields {
-			writeXMLElem(&b, f)
+			writeXMLElem(&b, f, a.raw[f.k])
 			b.WriteByte('\n')
 		}
 		switch {
@@ -103,7 +110,7 @@ func (a v1Answer) write(w http.ResponseWriter, asJSON bool) {
 			for _, it := range a.items {
 				b.WriteString("  <" + a.item + ">")
 				for _, f := range it {
-					writeXMLElem(&b, f)
+					writeXMLElem(&b, f, raw{})
 				}
 				b.WriteString("</" + a.item + ">\n")
 			}
@@ -119,16 +126,93 @@ func writeJSONString(b *bytes.Buffer, s string) {
 	b.Write(enc)
 }
 
-func writeJSONPair(b *bytes.Buffer, f kv) {
+func writeJSONPair(b *bytes.Buffer, f kv, r raw) {
 	writeJSONString(b, f.k)
 	b.WriteByte(':')
+	if r.json != "" {
+		b.WriteString(r.json)
+		return
+	}
 	writeJSONString(b, f.v)
 }
 
-func writeXMLElem(b *bytes.Buffer, f kv) {
+func writeXMLElem(b *bytes.Buffer, f kv, r raw) {
 	b.WriteString("<" + f.k + ">")
-	_ = xml.EscapeText(b, []byte(f.v))
+	if r.xml != "" {
+		b.WriteString(r.xml)
+	} else {
+		_ = xml.EscapeText(b, []byte(f.v))
+	}
 	b.WriteString("</" + f.k + ">")
+}
+
+// shapeKeys are the values the listing-shape faults spoil, per action:
+// what each call exists to answer.
+var shapeKeys = map[string]string{
+	"node-idlist":         "nodes",
+	"listplans":           "plans",
+	"client-list":         "clients",
+	"node-virtualservers": "virtualservers",
+	"vserver-infoall":     "state",
+	"vserver-status":      "statusmsg",
+}
+
+// reshape applies a listing-shape fault to an answer: the value the
+// action exists for is left out, made null, or given another type.
+func reshape(action string, a v1Answer, f Fault) v1Answer {
+	key, ok := shapeKeys[action]
+	if !ok || a.bareText != "" || a.status() != "success" {
+		return a
+	}
+	if key == a.list {
+		switch f {
+		case FaultWrongShape:
+			a.list, a.items = "", nil
+			if a.rooted {
+				// A rooted document without its list is an empty
+				// document; in JSON, a status and nothing else.
+				a = success("")
+			}
+		case FaultNullList:
+			a.listJSON, a.listXML = "null", "null"
+		case FaultWrongType:
+			a.listJSON, a.listXML = `"none"`, "none"
+		}
+		return a
+	}
+	for i, fld := range a.fields {
+		if fld.k != key {
+			continue
+		}
+		switch f {
+		case FaultWrongShape:
+			if key == "statusmsg" {
+				a.fields[i].v = ""
+			} else {
+				a.fields = append(a.fields[:i:i], a.fields[i+1:]...)
+			}
+		case FaultNullList:
+			a.raw = map[string]raw{key: {"null", "null"}}
+		case FaultWrongType:
+			js, _ := json.Marshal(strings.Split(fld.v, ","))
+			a.raw = map[string]raw{key: {string(js), "<item>" + html.EscapeString(fld.v) + "</item>"}}
+		}
+		return a
+	}
+	return a
+}
+
+// status is the answer's status field.
+func (a v1Answer) status() string {
+	for _, f := range a.fields {
+		if f.k == "status" {
+			return f.v
+		}
+	}
+	if a.rooted {
+		return "success"
+	}
+	return ""
 }
 
 // serveV1 answers /api/admin/command.php. Credentials are checked first,
@@ -144,6 +228,9 @@ func (s *Server) serveV1(w http.ResponseWriter, r *http.Request, f Fault) {
 	s.mu.Lock()
 	a := s.v1Action(p.Get("action"), p.Get, f)
 	s.mu.Unlock()
+	if isShapeFault(f) {
+		a = reshape(p.Get("action"), a, f)
+	}
 	a.write(w, asJSON)
 }
 
@@ -317,14 +404,6 @@ func (s *Server) v1NodeServers(nodeID string, f Fault) v1Answer {
 			{"clientid", strconv.FormatInt(v.clientID, 10)}, {"ipaddress", main}, {"hostname", v.hostname},
 			{"template", v.template}, {"hdd", "10737418240"}, {"memory", "1073741824"}, {"swap-burst", "0"},
 			{"type", strings.ReplaceAll(n.vtype, " ", "")}, {"mac", "52:54:00:00:" + strconv.Itoa(int(v.id%90)+10) + ":01"}})
-	}
-	switch f {
-	case FaultWrongShape:
-		a = success("")
-	case FaultNullList:
-		a.listJSON, a.listXML = "null", "null"
-	case FaultWrongType:
-		a.listJSON, a.listXML = `"none"`, "none"
 	}
 	return a
 }

@@ -51,8 +51,13 @@ func invalid(w http.ResponseWriter, field, msg string) {
 	})
 }
 
-// page writes one page of a list of n items in Laravel's envelope;
-// render(i) renders item i, and is called only for the page's items.
+// page writes one page of a list of n items in Laravel's envelope, as a
+// paginated API resource renders it: data, links (first, last, prev,
+// next) and meta (current_page, from, last_page, path, per_page, to,
+// total; from and to are null on an empty page). render(i) renders item
+// i, and is called only for the page's items. The page size is
+// Options.PageSize: the fake, like the public clients of SolusVM 2, knows
+// no parameter that changes it.
 func (s *Server) page(w http.ResponseWriter, r *http.Request, path string, n int, render func(i int) any, f Fault) {
 	size := s.opts.PageSize
 	last := max(1, (n+size-1)/size)
@@ -63,22 +68,27 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, path string, n int
 	if f == FaultPageLoop {
 		p, last = 1, max(last, 2)
 	}
-	from, to := min((p-1)*size, n), min(p*size, n)
-	items := make([]any, 0, to-from)
-	for i := from; i < to; i++ {
+	first, end := min((p-1)*size, n), min(p*size, n)
+	items := make([]any, 0, max(0, end-first))
+	for i := first; i < end; i++ {
 		items = append(items, render(i))
 	}
-	var next any
+	pageURL := func(k int) any { return path + "?page=" + strconv.Itoa(k) }
+	var prev, next, from, to any
+	if p > 1 {
+		prev = pageURL(p - 1)
+	}
 	if p < last {
-		next = path + "?page=" + strconv.Itoa(p+1)
+		next = pageURL(p + 1)
+	}
+	if len(items) > 0 {
+		from, to = first+1, end
 	}
 	env := map[string]any{
-		"data": items,
-		"links": map[string]any{
-			"first": path + "?page=1", "last": path + "?page=" + strconv.Itoa(last), "prev": nil, "next": next,
-		},
+		"data":  items,
+		"links": map[string]any{"first": pageURL(1), "last": pageURL(last), "prev": prev, "next": next},
 		"meta": map[string]any{
-			"current_page": p, "from": from + 1, "last_page": last, "path": path,
+			"current_page": p, "from": from, "last_page": last, "path": path,
 			"per_page": size, "to": to, "total": n,
 		},
 	}
@@ -161,7 +171,17 @@ func (s *Server) v2GetServer(w http.ResponseWriter, r *http.Request, f Fault) {
 		notFound(w)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": s.v2Server(v, false)})
+	var data any = s.v2Server(v, false)
+	switch f {
+	case FaultWrongShape:
+		writeJSON(w, http.StatusOK, map[string]any{})
+		return
+	case FaultNullList:
+		data = nil
+	case FaultWrongType:
+		data = []any{data}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": data})
 }
 
 // task is the body of an asynchronous action's answer.
