@@ -93,7 +93,7 @@ func TestFakeSpeaksTheWireFormat(t *testing.T) {
 		if status, _ := call(t, srv, http.MethodGet, "/nodes/pve1/qemu/105/config", nil); status != "595 No route to host" {
 			t.Errorf("got %q", status)
 		}
-		if _, body := call(t, srv, http.MethodGet, "/cluster/resources?type=vm", nil); !strings.Contains(body, `"vmid":105,"name":"web105.example.com","node":"pve1","status":"unknown"`) {
+		if _, body := call(t, srv, http.MethodGet, "/cluster/resources?type=vm", nil); !strings.Contains(body, `{"id":"qemu/105","type":"qemu","vmid":105,"node":"pve1","status":"unknown"}`) {
 			t.Errorf("resources %s", body)
 		}
 	})
