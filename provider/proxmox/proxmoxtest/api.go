@@ -410,6 +410,8 @@ func (s *Server) currentStatus(w http.ResponseWriter, r *http.Request, v *vm) {
 // "VM 105 already running" (vm_start), a QEMU stop of a stopped VM a task
 // that succeeds (vm_stop returns early); pve-container refuses both in the
 // API handler, HTTP 500 "CT 105 already running" and "CT 105 not running".
+// A lock other than "suspended" fails either task with check_lock's
+// message.
 func (s *Server) power(w http.ResponseWriter, r *http.Request, v *vm) {
 	action := r.PathValue("action")
 	prefix := "qm"
@@ -439,6 +441,9 @@ func (s *Server) power(w http.ResponseWriter, r *http.Request, v *vm) {
 			return
 		}
 		writeData(w, s.newTask(v.node, prefix+"stop", id, s.user(r), func() string {
+			if v.lock != "" && v.lock != "suspended" {
+				return v.lockText()
+			}
 			v.status = "stopped"
 			return "OK"
 		}))
