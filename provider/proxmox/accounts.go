@@ -51,7 +51,8 @@ func (g guest) path() string {
 //
 // Remote calls, the first four at once: GET /access/permissions?path=/vms
 // (the credentials must hold VM.Audit on /vms, or the listing would
-// silently miss guests), GET /version (tags are in the next answer from
+// silently miss guests; with Config.Pools, then ?path=/pool for
+// Pool.Audit, or guests would show without their pool), GET /version (tags are in the next answer from
 // Proxmox VE 7.3 on), GET /cluster/resources?type=vm (every guest with its
 // node, status, name, tags, pool and lock, in one answer), GET /pools when
 // Config.Pools is PoolIsOwner; then GET
@@ -158,7 +159,12 @@ func (c *Client) view(ctx context.Context, op string) (clusterView, error) {
 		version             pveVersion
 	)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { permErr = c.checkVisibility(gctx, op); return permErr })
+	g.Go(func() error {
+		if permErr = c.checkVisibility(gctx, op); permErr == nil && c.cfg.Pools != PoolIgnored {
+			permErr = c.checkPoolVisibility(gctx, op)
+		}
+		return permErr
+	})
 	g.Go(func() error {
 		version, versionErr = get[pveVersion](gctx, c, call{op: op, path: "/version", idempotent: true, what: "read the version"})
 		return versionErr
@@ -214,6 +220,30 @@ func (c *Client) checkVisibility(ctx context.Context, op string) error {
 	default:
 		return &provider.APIError{Type: typeName, Op: op, Err: provider.ErrUnauthorized, Message: c.cfg.Username +
 			" holds VM.Audit on /vms without propagation, so the listing would miss guests: grant it with propagate=1"}
+	}
+}
+
+// checkPoolVisibility makes sure the credentials see every guest's pool
+// when pools carry meaning (Config.Pools): /cluster/resources leaves a
+// guest's pool out when the caller lacks Pool.Audit on it (pve-manager,
+// PVE/API2/Cluster.pm), and a product or owner would then read as none.
+// It calls GET /access/permissions?path=/pool and requires Pool.Audit,
+// propagated.
+func (c *Client) checkPoolVisibility(ctx context.Context, op string) error {
+	perms, err := get[map[string]map[string]json.RawMessage](ctx, c, call{
+		op: op, path: "/access/permissions", query: url.Values{"path": {"/pool"}},
+		idempotent: true, what: "read the permissions of " + c.cfg.Username,
+	})
+	if err != nil {
+		return err
+	}
+	switch v := strings.TrimSpace(string(perms["/pool"]["Pool.Audit"])); v {
+	case "1", "true", `"1"`:
+		return nil
+	default:
+		return &provider.APIError{Type: typeName, Op: op, Err: provider.ErrUnauthorized, Message: c.cfg.Username +
+			" lacks Pool.Audit on /pool (propagated), so the listing would show guests without their pool, which Config.Pools" +
+			" reads as the " + c.cfg.Pools.String() + ": grant it the PVEPoolAuditor role on /pool"}
 	}
 }
 

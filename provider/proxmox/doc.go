@@ -37,7 +37,9 @@
 // than a 403. So every listing first reads GET
 // /access/permissions?path=/vms (the effective privileges of the caller,
 // each with its propagate flag) and fails with provider.ErrUnauthorized
-// when VM.Audit is missing or not propagated. A token scoped to a pool or
+// when VM.Audit is missing or not propagated. With Config.Pools it also
+// needs Pool.Audit on /pool, propagated: without it Proxmox VE lists
+// guests without their pool. A token scoped to a pool or
 // to single VMs therefore cannot list: its view is partial by design, and
 // a partial list would read as deleted accounts.
 //

@@ -39,6 +39,8 @@ func fixtureServer(t *testing.T, override map[string]string) *httptest.Server {
 		switch {
 		case path == "/access/permissions" && r.URL.Query().Get("path") == "/vms":
 			file = "permissions.json"
+		case path == "/access/permissions" && r.URL.Query().Get("path") == "/pool":
+			file = "permissions-pool.json"
 		case path == "/version":
 			file = "version.json"
 		case path == "/cluster/resources" && r.URL.Query().Get("type") == "vm":
@@ -261,6 +263,18 @@ func TestListAccountsRejectsMalformedRecords(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPoolsThatCarryMeaningNeedPoolAudit(t *testing.T) {
+	for _, pools := range []proxmox.PoolUse{proxmox.PoolIsProduct, proxmox.PoolIsOwner} {
+		t.Run("with pools as "+pools.String()+", a token without Pool.Audit on /pool cannot list", func(t *testing.T) {
+			srv := fixtureServer(t, map[string]string{"/access/permissions": `{"data":{"/vms":{"VM.Audit":1}}}`, "/pools": `{"data":[]}`})
+			accts, err := fixtureClient(t, srv, func(c *proxmox.Config) { c.Pools = pools }).ListAccounts(context.Background())
+			if err == nil || !errors.Is(err, provider.ErrUnauthorized) || !strings.Contains(err.Error(), "lacks Pool.Audit on /pool") {
+				t.Errorf("ListAccounts: %d accounts, %v; want ErrUnauthorized naming Pool.Audit", len(accts), err)
 			}
 		})
 	}
