@@ -49,20 +49,21 @@ func (g guest) path() string {
 // templates excepted, or an error and none. It is a read and safe to
 // repeat.
 //
-// Remote calls, the first four at once: GET /access/permissions?path=/vms
-// (the credentials must hold VM.Audit on /vms, or the listing would
-// silently miss guests; with Config.Pools, then ?path=/pool for
-// Pool.Audit, or guests would show without their pool), GET /version (tags are in the next answer from
-// Proxmox VE 7.3 on), GET /cluster/resources?type=vm (every guest with its
-// node, status, name, tags, pool and lock, in one answer), GET /pools when
-// Config.Pools is PoolIsOwner; then GET
-// /nodes/{node}/{qemu|lxc}/{vmid}/config, Config.Concurrency at a time,
-// for each guest whose creation time, cloud-init user and address (and a
-// container's hostname when it is listed as "CT<vmid>") this Client does
-// not hold from an earlier listing; see [Config.CacheMaxAge]. Before 7.3
-// every guest's configuration is read, for its tags. Any failure among
-// them, including a node that does not answer (HTTP 595/596, or a guest
-// whose status is "unknown"), fails the whole listing.
+// Remote calls: GET /access/permissions?path=/vms (the credentials must
+// hold VM.Audit on /vms, or the listing would silently miss guests; with
+// Config.Pools, then ?path=/pool for Pool.Audit, or guests would show
+// without their pool) and, at the same time, GET /version (tags are in
+// the guest listing from Proxmox VE 7.3 on); then GET
+// /cluster/resources?type=vm (every guest with its node, status, name,
+// tags, pool and lock, in one answer) and, with PoolIsOwner, GET /pools;
+// then GET /nodes/{node}/{qemu|lxc}/{vmid}/config,
+// Config.Concurrency at a time, for each guest whose creation time,
+// cloud-init user and address (and a container's hostname when it is
+// listed as "CT<vmid>") this Client does not hold from an earlier listing;
+// see [Config.CacheMaxAge]. Before 7.3 every guest's configuration is
+// read, for its tags. Any failure among them, including a node that does
+// not answer (HTTP 595/596, or a guest whose status is "unknown"), fails
+// the whole listing.
 func (c *Client) ListAccounts(ctx context.Context) ([]provider.Account, error) {
 	v, err := c.view(ctx, opList)
 	if err != nil {
@@ -148,27 +149,37 @@ func (v clusterView) sighting(r resource) sighting {
 	return s
 }
 
-// view reads, at once, the caller's permissions on /vms, the version, the
+// view reads the caller's permissions on /vms and the version, then the
 // guests of the cluster and, with PoolIsOwner, the pools. The permission
-// check decides first: without VM.Audit on /vms the listing shows fewer
-// guests, not an error, so nothing read is used.
+// check comes first: without VM.Audit on /vms the listing shows fewer
+// guests, not an error, and there is no point in reading it.
 func (c *Client) view(ctx context.Context, op string) (clusterView, error) {
 	var (
-		v                   clusterView
-		permErr, versionErr error
-		version             pveVersion
+		v       clusterView
+		version pveVersion
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		if permErr = c.checkVisibility(gctx, op); permErr == nil && c.cfg.Pools != PoolIgnored {
-			permErr = c.checkPoolVisibility(gctx, op)
+		if err := c.checkVisibility(gctx, op); err != nil {
+			return err
 		}
-		return permErr
+		if c.cfg.Pools != PoolIgnored {
+			return c.checkPoolVisibility(gctx, op)
+		}
+		return nil
 	})
-	g.Go(func() error {
-		version, versionErr = get[pveVersion](gctx, c, call{op: op, path: "/version", idempotent: true, what: "read the version"})
-		return versionErr
+	g.Go(func() (err error) {
+		version, err = get[pveVersion](gctx, c, call{op: op, path: "/version", idempotent: true, what: "read the version"})
+		return err
 	})
+	if err := g.Wait(); err != nil {
+		return clusterView{}, err
+	}
+	var err error
+	if v.tagsListed, err = version.tagsInResources(); err != nil {
+		return clusterView{}, &provider.APIError{Type: typeName, Op: op, Message: "GET /version: " + err.Error()}
+	}
+	g, gctx = errgroup.WithContext(ctx)
 	g.Go(func() error {
 		sent := time.Now()
 		res, err := c.resources(gctx, op)
@@ -179,18 +190,11 @@ func (c *Client) view(ctx context.Context, op string) (clusterView, error) {
 	if c.cfg.Pools == PoolIsOwner {
 		g.Go(func() (err error) { v.owners, err = c.poolOwners(gctx, op); return err })
 	}
-	err := g.Wait()
-	switch {
-	case permErr != nil && !errors.Is(permErr, context.Canceled):
-		return clusterView{}, permErr
-	case err != nil:
+	if err := g.Wait(); err != nil {
 		return clusterView{}, err
 	}
 	if err := ctx.Err(); err != nil {
 		return clusterView{}, &provider.APIError{Type: typeName, Op: op, Err: err}
-	}
-	if v.tagsListed, err = version.tagsInResources(); err != nil {
-		return clusterView{}, &provider.APIError{Type: typeName, Op: op, Message: "GET /version: " + err.Error()}
 	}
 	return v, nil
 }

@@ -107,7 +107,7 @@ func main() {
 	fmt.Printf("latency %s per request, client defaults, GOMAXPROCS %d\n\n", *latency, runtime.GOMAXPROCS(0))
 	// Rows are printed as they finish (a slow panel takes minutes), so the
 	// columns have fixed widths rather than a tabwriter's.
-	const row = "%-12s %7s %9s %10s %10s  %s\n"
+	const row = "%-16s %7s %9s %10s %10s  %s\n"
 	fmt.Printf(row, "panel", "N", "requests", "wall time", "peak heap", "result")
 	failed := false
 	for _, p := range chosen {
