@@ -142,10 +142,3 @@ func (gc *guestCache) keepOnly(listed map[int]string) {
 		}
 	}
 }
-
-// len returns the number of entries.
-func (gc *guestCache) len() int {
-	gc.mu.Lock()
-	defer gc.mu.Unlock()
-	return len(gc.entries)
-}
