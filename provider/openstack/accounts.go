@@ -200,18 +200,27 @@ func (c *Client) serverIDByName(ctx context.Context, op, name string) (string, e
 		q.Set("all_tenants", "1")
 	}
 	var found string
-	err := c.paginate(ctx, op+": find server by name", "/servers", q, func(resp *httpx.Response, token string) (string, error) {
+	op += ": find server by name"
+	err := c.paginate(ctx, op, "/servers", q, "servers", func(resp *httpx.Response, token string) (pageInfo, error) {
 		var page nameOnlyPage
 		if err := c.decode(op, resp, &page, token); err != nil {
-			return "", err
+			return pageInfo{}, err
 		}
-		for _, s := range page.Servers {
+		if page.Servers == nil {
+			return pageInfo{}, c.missingList(op, resp, "servers", token)
+		}
+		list := *page.Servers
+		for _, s := range list {
 			if s.Name == name {
 				found = s.ID
-				return "", errStop
+				return pageInfo{}, errStop
 			}
 		}
-		return nextLink(page.Links), nil
+		info := pageInfo{n: len(list), next: nextLink(page.Links)}
+		if len(list) > 0 {
+			info.lastID = list[len(list)-1].ID
+		}
+		return info, nil
 	})
 	if err != nil && err != errStop {
 		return "", err
@@ -233,7 +242,12 @@ func (c *Client) getServer(ctx context.Context, op, id string) (serverJSON, erro
 	if err := c.decode(op, resp, &env, token); err != nil {
 		return serverJSON{}, err
 	}
-	return env.Server, nil
+	if env.Server == nil || env.Server.ID == "" || env.Server.Status == "" {
+		// A state read decides suspend and unsuspend: without the server's
+		// status there is nothing to decide on.
+		return serverJSON{}, c.missingList(op, resp, "server", token)
+	}
+	return *env.Server, nil
 }
 
 // serverID returns the Nova id an account refers to.
@@ -245,9 +259,13 @@ func serverID(op string, a provider.Account) (string, error) {
 }
 
 // TerminateAccount deletes the server a.UniqueIdentifier names: DELETE
-// /servers/{id}. It is idempotent: a server that is already gone (404)
-// returns nil. Nova deletes asynchronously, so the server may show in a
-// listing for a few seconds with task_state "deleting".
+// /servers/{id}. It is idempotent: a server that is already gone returns
+// nil. Gone means Nova's own 404 for the instance ("Instance <id> could
+// not be found.", or "Instance could not be found" when it went during
+// the call); any other 404 (a path Nova has no route for, a proxy's page)
+// is an error, as is a 409 ("Instance <id> is locked"). Nova deletes
+// asynchronously, so the server may show in a listing for a few seconds
+// with task_state "deleting".
 func (c *Client) TerminateAccount(ctx context.Context, a provider.Account) error {
 	const op = "terminate account"
 	id, err := serverID(op, a)
@@ -258,8 +276,10 @@ func (c *Client) TerminateAccount(ctx context.Context, a provider.Account) error
 	if err != nil {
 		return err
 	}
-	switch resp.StatusCode {
-	case http.StatusNoContent, http.StatusAccepted, http.StatusOK, http.StatusNotFound:
+	switch {
+	case resp.StatusCode == http.StatusNoContent, resp.StatusCode == http.StatusAccepted, resp.StatusCode == http.StatusOK:
+		return nil
+	case c.isNotFound(resp, "Instance"):
 		return nil
 	}
 	return c.statusError(op, resp, token)
@@ -350,18 +370,26 @@ func (c *Client) flavors(ctx context.Context, op string) ([]flavorJSON, error) {
 		q.Set("is_public", "None")
 	}
 	var out []flavorJSON
-	err := c.paginate(ctx, op, "/flavors/detail", q, func(resp *httpx.Response, token string) (string, error) {
+	err := c.paginate(ctx, op, "/flavors/detail", q, "flavors", func(resp *httpx.Response, token string) (pageInfo, error) {
 		var page flavorsPage
 		if err := c.decode(op, resp, &page, token); err != nil {
-			return "", err
+			return pageInfo{}, err
 		}
-		for _, f := range page.Flavors {
+		if page.Flavors == nil {
+			return pageInfo{}, c.missingList(op, resp, "flavors", token)
+		}
+		list := *page.Flavors
+		for _, f := range list {
 			if f.ID == "" || f.Name == "" {
-				return "", &provider.APIError{Type: typeName, Op: op, Message: fmt.Sprintf("flavor %q (id %q) lacks a name or an id", f.Name, f.ID)}
+				return pageInfo{}, &provider.APIError{Type: typeName, Op: op, Message: fmt.Sprintf("flavor %q (id %q) lacks a name or an id", f.Name, f.ID)}
 			}
 		}
-		out = append(out, page.Flavors...)
-		return nextLink(page.Links), nil
+		out = append(out, list...)
+		info := pageInfo{n: len(list), next: nextLink(page.Links)}
+		if len(list) > 0 {
+			info.lastID = string(list[len(list)-1].ID)
+		}
+		return info, nil
 	})
 	if err != nil {
 		return nil, err

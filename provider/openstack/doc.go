@@ -54,13 +54,23 @@
 // # What is listed and how it maps to WHMCS fields
 //
 // ListAccounts and [Client.Servers] call GET /servers/detail with limit
-// (Config.PageSize, default 1000) and follow servers_links rel="next" with
-// its marker until a page has no next link (Nova may end with an empty
-// page). With Config.AllTenants the query adds all_tenants=1 and the
-// listing covers every project; without it, only the token's project,
-// which is what a non-admin user can see. A next link without a marker, or
-// with a marker already used, ends the listing with an error rather than a
-// loop, and a server listed twice fails it.
+// (Config.PageSize, default 1000, Nova's default [api] max_limit: 10,000
+// servers are 11 pages, the last one empty) and follow servers_links
+// rel="next" with its marker until a page has no next link. With
+// Config.AllTenants the query adds all_tenants=1 and the listing covers
+// every project; without it, only the token's project, which is what a
+// non-admin user can see.
+//
+// Nova links the next page exactly when a page is full (it holds
+// min(limit, max_limit) servers), with the last server's id as the marker.
+// So every page must carry its "servers" list (a page of {},
+// {"unexpected":true} or {"servers":null} is an error, never the end), a
+// page of limit servers must link the next one, and a next link must have
+// the page's last server as its marker, one not used before: anything else
+// fails the listing rather than cut it short, skip or loop. A server
+// listed twice fails it too. The same holds for the flavor pages of
+// ListPackages and CreateAccount and the name pages of CreateAccount, and
+// a flavor or server read without its object is an error.
 //
 // The client asks for compute microversion 2.69 (OpenStack-API-Version and
 // X-OpenStack-Nova-API-Version headers). A cloud that answers 406 is asked
@@ -73,7 +83,9 @@
 //	Domain            name
 //	Product           the flavor name: flavor.original_name from 2.47; before
 //	                  2.47, GET /flavors/{id} once per flavor per listing, and
-//	                  the bare flavor id when the flavor has been deleted (404)
+//	                  the bare flavor id when the flavor has been deleted
+//	                  (404 "Flavor <id> could not be found."; another 404 is
+//	                  an error)
 //	PrimaryIP         accessIPv4, else the first floating IPv4, else the first
 //	                  fixed IPv4, then the same steps for IPv6 (accessIPv6,
 //	                  floating, fixed); networks in name order and addresses
@@ -125,7 +137,11 @@
 //	                  "network", "key_name", else Config.Image, Network, KeyName.
 //	                  Not idempotent; a server that ends in ERROR is an error
 //	                  naming its id, and is left for the caller to delete.
-//	TerminateAccount  DELETE /servers/{id}; a 404 means already gone (nil).
+//	TerminateAccount  DELETE /servers/{id}; Nova's 404 for the instance
+//	                  ("Instance <id> could not be found.", "Instance could
+//	                  not be found") means already gone (nil); another 404
+//	                  ("The resource could not be found.": no such path) or
+//	                  a 409 ("Instance <id> is locked") is an error.
 //	SuspendAccount    GET /servers/{id}, then POST /servers/{id}/action
 //	                  {"suspend": null} unless already SUSPENDED. Idempotent; a
 //	                  409 is re-read and is nil when the server is suspended or
@@ -178,7 +194,8 @@
 // 127.0.0.1, with a catalog pointing back at itself, paged listings,
 // microversions, state across calls, and faults (expired token, 500, 429
 // with Retry-After, slow, truncated, HTML, malformed record, looping page
-// link, down cell):
+// link, down cell, pages without their list or their next link, reads
+// without their object, Nova's 404 and 409 wordings):
 //
 //	srv := openstacktest.NewServer(t, accounts...)
 //	c, _ := openstack.New(openstack.Config{BaseURL: srv.URL, Username: openstacktest.Username,

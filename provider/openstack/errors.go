@@ -3,7 +3,9 @@ package openstack
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/accountsync/accountsync/internal/httpx"
 	"github.com/accountsync/accountsync/provider"
@@ -65,6 +67,31 @@ func (c *Client) decode(op string, resp *httpx.Response, v any, secrets ...strin
 		return c.scrub(c.identity.Error(op, resp, "", fmt.Sprintf("decode response: %v", err), nil), secrets)
 	}
 	return nil
+}
+
+// missingList reports a 2xx answer without what its call always returns
+// (a page without its list, or with null; a read without its object):
+// never the end of a listing, nor an empty one.
+func (c *Client) missingList(op string, resp *httpx.Response, key, token string) error {
+	return c.scrub(c.identity.Error(op, resp, "", fmt.Sprintf("the answer has no %q, or it is null: not the answer of this call", key), nil), []string{token})
+}
+
+// isNotFound reports whether resp is Nova's answer for a missing object
+// of the kind named ("Instance", "Flavor"): HTTP 404 with the itemNotFound
+// fault, whose message names that kind. Nova's words, from
+// nova/exception.py and nova/api/openstack/compute/servers.py: "Instance
+// 8a1d... could not be found." (the lookup every server call starts with),
+// "Instance could not be found" (DELETE, when the server went during the
+// call), "Flavor 2 could not be found.". A 404 without them, such as
+// "The resource could not be found." for a path Nova has no route for (a
+// catalog that names a wrong endpoint), or a proxy's page, says nothing
+// about the object, and is an error.
+func (c *Client) isNotFound(resp *httpx.Response, kind string) bool {
+	if resp.StatusCode != http.StatusNotFound {
+		return false
+	}
+	code, msg := faultBody(resp.Body)
+	return code == "itemNotFound" && strings.HasPrefix(strings.TrimSpace(msg), kind+" ")
 }
 
 // recordError reports a malformed record by its id; the listing fails.

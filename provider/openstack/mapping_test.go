@@ -69,8 +69,8 @@ func TestServerMapsToWHMCSAccount(t *testing.T) {
 		},
 	}
 	page := loadPage(t, "servers-detail-v2.69.json")
-	if len(page.Servers) != len(tests) {
-		t.Fatalf("the fixture has %d servers, the table %d", len(page.Servers), len(tests))
+	if page.Servers == nil || len(*page.Servers) != len(tests) {
+		t.Fatalf("the fixture's servers do not match the table's %d", len(tests))
 	}
 	if got := nextLink(page.Links); got == "" {
 		t.Error("the fixture's next link was not found")
@@ -78,7 +78,7 @@ func TestServerMapsToWHMCSAccount(t *testing.T) {
 	c := &Client{}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := c.toServer("list accounts", &page.Servers[i])
+			s, err := c.toServer("list accounts", &(*page.Servers)[i])
 			if err != nil {
 				t.Fatalf("toServer: %v", err)
 			}
@@ -111,7 +111,7 @@ func TestPrimaryIPIsTheSameWhateverTheMapOrder(t *testing.T) {
 		if err := json.Unmarshal(b, &again); err != nil {
 			t.Fatal(err)
 		}
-		s, err := c.toServer("list accounts", &again.Servers[0])
+		s, err := c.toServer("list accounts", &(*again.Servers)[0])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,14 +192,17 @@ func TestNextQuery(t *testing.T) {
 		name    string
 		href    string
 		seen    []string
+		lastID  string
 		want    string
 		wantErr string
 	}{
 		{"a link's marker and parameters are used, with ours filling the gaps",
-			"http://other.example:8774/v2.1/servers/detail?limit=2&marker=abc", nil, "all_tenants=1&limit=2&marker=abc", ""},
-		{"a link without a marker is refused", "http://x/servers/detail?limit=2", nil, "", "the next page link has no marker"},
-		{"a marker seen before is a loop", "http://x/servers/detail?marker=abc", []string{"abc"}, "",
+			"http://other.example:8774/v2.1/servers/detail?limit=2&marker=abc", nil, "abc", "all_tenants=1&limit=2&marker=abc", ""},
+		{"a link without a marker is refused", "http://x/servers/detail?limit=2", nil, "abc", "", "the next page link has no marker"},
+		{"a marker seen before is a loop", "http://x/servers/detail?marker=abc", []string{"abc"}, "abc", "",
 			`the next page link repeats marker "abc": the pages loop`},
+		{"a marker that is not the page's last item is refused", "http://x/servers/detail?marker=abd", nil, "abc", "",
+			`the next page link's marker "abd" is not the page's last item "abc": the listing would skip or repeat`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -207,7 +210,7 @@ func TestNextQuery(t *testing.T) {
 			for _, m := range tt.seen {
 				seen[m] = true
 			}
-			q, err := nextQuery(tt.href, prev, seen)
+			q, err := nextQuery(tt.href, prev, seen, tt.lastID)
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)

@@ -222,30 +222,38 @@ func (c *Client) servers(ctx context.Context, op string, yield func(Server, erro
 	if c.cfg.AllTenants {
 		q.Set("all_tenants", "1")
 	}
-	err := c.paginate(ctx, op, "/servers/detail", q, func(resp *httpx.Response, token string) (string, error) {
+	err := c.paginate(ctx, op, "/servers/detail", q, "servers", func(resp *httpx.Response, token string) (pageInfo, error) {
 		var page serversPage
 		if err := c.decode(op, resp, &page, token); err != nil {
-			return "", err
+			return pageInfo{}, err
 		}
-		for i := range page.Servers {
-			s, err := c.toServer(op, &page.Servers[i])
+		if page.Servers == nil {
+			return pageInfo{}, c.missingList(op, resp, "servers", token)
+		}
+		list := *page.Servers
+		for i := range list {
+			s, err := c.toServer(op, &list[i])
 			if err != nil {
-				return "", err
+				return pageInfo{}, err
 			}
 			if _, dup := seen[s.ID]; dup {
-				return "", c.recordError(op, s.ID, "listed twice (the pages overlap)")
+				return pageInfo{}, c.recordError(op, s.ID, "listed twice (the pages overlap)")
 			}
 			seen[s.ID] = struct{}{}
 			if s.Flavor == "" && s.FlavorID != "" {
 				if s.Flavor, err = c.flavorName(ctx, op, s.FlavorID, flavors); err != nil {
-					return "", err
+					return pageInfo{}, err
 				}
 			}
 			if !yield(s, nil) {
-				return "", errStop
+				return pageInfo{}, errStop
 			}
 		}
-		return nextLink(page.Links), nil
+		info := pageInfo{n: len(list), next: nextLink(page.Links)}
+		if len(list) > 0 {
+			info.lastID = list[len(list)-1].ID
+		}
+		return info, nil
 	})
 	if err != nil && err != errStop {
 		yield(Server{}, err)
@@ -253,7 +261,8 @@ func (c *Client) servers(ctx context.Context, op string, yield func(Server, erro
 }
 
 // flavorName looks a flavor's name up by id, once per id: GET
-// /flavors/{id}. A flavor that no longer exists (404) gives its id.
+// /flavors/{id}. A flavor that no longer exists (404) gives its id; an
+// answer without the flavor is an error.
 func (c *Client) flavorName(ctx context.Context, op, id string, cache map[string]string) (string, error) {
 	if name, ok := cache[id]; ok {
 		return name, nil
@@ -264,16 +273,19 @@ func (c *Client) flavorName(ctx context.Context, op, id string, cache map[string
 		return "", err
 	}
 	name := id
-	switch resp.StatusCode {
-	case http.StatusOK:
+	switch {
+	case resp.StatusCode == http.StatusOK:
 		var env flavorEnvelope
 		if err := c.decode(op, resp, &env, token); err != nil {
 			return "", err
 		}
+		if env.Flavor == nil || (env.Flavor.Name == "" && env.Flavor.ID == "") {
+			return "", c.missingList(op, resp, "flavor", token)
+		}
 		if env.Flavor.Name != "" {
 			name = env.Flavor.Name
 		}
-	case http.StatusNotFound:
+	case c.isNotFound(resp, "Flavor"):
 		// Deleted flavors keep serving their servers; the id is all there is.
 	default:
 		return "", c.statusError(op, resp, token)
@@ -292,13 +304,26 @@ func nextLink(links []link) string {
 	return ""
 }
 
-// paginate GETs path with q and each following page. visit reads a page
-// and returns the next link's href ("" on the last page). The next page is
-// requested from the catalog's endpoint with the link's query, never from
-// the link's host, so the token goes nowhere the catalog did not name. A
-// link without a marker, or whose marker came before, ends the listing
-// with an error rather than a loop.
-func (c *Client) paginate(ctx context.Context, op, path string, q url.Values, visit func(resp *httpx.Response, token string) (string, error)) error {
+// pageInfo is what paginate needs to know of a page its visitor read.
+type pageInfo struct {
+	n      int    // items on the page
+	lastID string // the id of its last item
+	next   string // the rel="next" href; "" on the last page
+}
+
+// paginate GETs path with q and each following page; visit reads a page.
+// The next page is requested from the catalog's endpoint with the link's
+// query, never from the link's host, so the token goes nowhere the catalog
+// did not name.
+//
+// Nova links the next page exactly when a page is full: when it holds
+// min(limit, [api] max_limit) items, the marker being the last item's id
+// (nova/api/openstack/common.py, _get_collection_links). So a page of
+// limit items without a next link is a listing cut short, and a next link
+// whose marker is not the page's last item (or came before, or follows an
+// empty page) is one that would skip or loop: each is an error, never the
+// end of the listing. items names the list in errors ("servers").
+func (c *Client) paginate(ctx context.Context, op, path string, q url.Values, items string, visit func(resp *httpx.Response, token string) (pageInfo, error)) error {
 	seen := map[string]bool{}
 	for {
 		resp, token, err := c.call(ctx, httpx.Request{Op: op, Path: path, Query: q, Idempotent: true, MaxBodyBytes: httpx.ListingMaxBodyBytes})
@@ -308,30 +333,44 @@ func (c *Client) paginate(ctx context.Context, op, path string, q url.Values, vi
 		if resp.StatusCode != http.StatusOK {
 			return c.statusError(op, resp, token)
 		}
-		next, err := visit(resp, token)
-		if err != nil || next == "" {
+		page, err := visit(resp, token)
+		if err != nil {
 			return err
 		}
-		if q, err = nextQuery(next, q, seen); err != nil {
-			return &provider.APIError{Type: typeName, Op: op, StatusCode: resp.StatusCode, Message: err.Error()}
+		fail := func(msg string) error {
+			return &provider.APIError{Type: typeName, Op: op, StatusCode: resp.StatusCode, Message: msg}
+		}
+		if page.next == "" {
+			if limit, _ := strconv.Atoi(q.Get("limit")); limit > 0 && page.n >= limit {
+				return fail(fmt.Sprintf("a full page of %d %s without a link to the next one, which Nova always sends: the listing would be cut short", page.n, items))
+			}
+			return nil
+		}
+		if page.n == 0 {
+			return fail(fmt.Sprintf("a page without %s links to a next one: the pages loop", items))
+		}
+		if q, err = nextQuery(page.next, q, seen, page.lastID); err != nil {
+			return fail(err.Error())
 		}
 	}
 }
 
 // nextQuery turns a next link into the query of the next request: the
 // link's parameters, plus the previous request's when the link drops them.
-func nextQuery(href string, prev url.Values, seen map[string]bool) (url.Values, error) {
+func nextQuery(href string, prev url.Values, seen map[string]bool, lastID string) (url.Values, error) {
 	u, err := url.Parse(href)
 	if err != nil {
 		return nil, fmt.Errorf("the next page link is not a URL")
 	}
 	q := u.Query()
 	marker := q.Get("marker")
-	if marker == "" {
+	switch {
+	case marker == "":
 		return nil, fmt.Errorf("the next page link has no marker")
-	}
-	if seen[marker] || marker == prev.Get("marker") {
+	case seen[marker] || marker == prev.Get("marker"):
 		return nil, fmt.Errorf("the next page link repeats marker %q: the pages loop", marker)
+	case lastID != "" && marker != lastID:
+		return nil, fmt.Errorf("the next page link's marker %q is not the page's last item %q: the listing would skip or repeat", marker, lastID)
 	}
 	seen[marker] = true
 	for k, v := range prev {

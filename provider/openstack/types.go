@@ -87,10 +87,12 @@ type link struct {
 	Href string `json:"href"`
 }
 
-// serversPage is the body of GET /servers/detail.
+// serversPage is the body of GET /servers/detail. Servers is a pointer so
+// that a page without its list (or with null) can be told from an empty
+// one.
 type serversPage struct {
-	Servers []serverJSON `json:"servers"`
-	Links   []link       `json:"servers_links"`
+	Servers *[]serverJSON `json:"servers"`
+	Links   []link        `json:"servers_links"`
 }
 
 // serverJSON is one server as GET /servers/detail and GET /servers/{id}
@@ -185,7 +187,7 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 
 // serverEnvelope is the body of GET /servers/{id}.
 type serverEnvelope struct {
-	Server serverJSON `json:"server"`
+	Server *serverJSON `json:"server"`
 }
 
 // createRequest is the body of POST /servers.
@@ -216,7 +218,7 @@ type createResponse struct {
 
 // nameOnlyPage is the body of GET /servers (names and ids only).
 type nameOnlyPage struct {
-	Servers []struct {
+	Servers *[]struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	} `json:"servers"`
@@ -225,8 +227,8 @@ type nameOnlyPage struct {
 
 // flavorsPage is the body of GET /flavors/detail.
 type flavorsPage struct {
-	Flavors []flavorJSON `json:"flavors"`
-	Links   []link       `json:"flavors_links"`
+	Flavors *[]flavorJSON `json:"flavors"`
+	Links   []link        `json:"flavors_links"`
 }
 
 type flavorJSON struct {
@@ -239,5 +241,5 @@ type flavorJSON struct {
 
 // flavorEnvelope is the body of GET /flavors/{id}.
 type flavorEnvelope struct {
-	Flavor flavorJSON `json:"flavor"`
+	Flavor *flavorJSON `json:"flavor"`
 }

@@ -28,12 +28,11 @@ const (
 	opPackages  = "list packages"
 )
 
-// guest is a guest of the listing, checked, with its configuration once
-// read.
+// guest is a guest of the listing, checked.
 type guest struct {
 	res  resource
 	vmid int
-	cfg  guestConfig
+	cfg  guestConfig // when read
 }
 
 // what names the guest in errors: "guest qemu/105 on node pve1".
@@ -51,30 +50,28 @@ func (g guest) path() string {
 // repeat.
 //
 // Remote calls: GET /access/permissions?path=/vms (the credentials must
-// hold VM.Audit on /vms, or the listing would silently miss guests), GET
-// /cluster/resources?type=vm (every guest and its node, in one answer),
-// GET /pools when Config.Pools is PoolIsOwner, then GET
-// /nodes/{node}/{qemu|lxc}/{vmid}/config once per guest, Config.Concurrency
-// at a time. Any failure among them, including a node that does not
-// answer (HTTP 595/596, or a guest whose status is "unknown"), fails the
-// whole listing.
+// hold VM.Audit on /vms, or the listing would silently miss guests; with
+// Config.Pools, then ?path=/pool for Pool.Audit, or guests would show
+// without their pool) and, at the same time, GET /version (tags are in
+// the guest listing from Proxmox VE 7.3 on); then GET
+// /cluster/resources?type=vm (every guest with its node, status, name,
+// tags, pool and lock, in one answer) and, with PoolIsOwner, GET /pools;
+// then GET /nodes/{node}/{qemu|lxc}/{vmid}/config,
+// Config.Concurrency at a time, for each guest whose creation time,
+// cloud-init user and address (and a container's hostname when it is
+// listed as "CT<vmid>") this Client does not hold from an earlier listing;
+// see [Config.CacheMaxAge]. Before 7.3 every guest's configuration is
+// read, for its tags. Any failure among them, including a node that does
+// not answer (HTTP 595/596, or a guest whose status is "unknown"), fails
+// the whole listing.
 func (c *Client) ListAccounts(ctx context.Context) ([]provider.Account, error) {
-	if err := c.checkVisibility(ctx, opList); err != nil {
-		return nil, err
-	}
-	res, err := c.resources(ctx, opList)
+	v, err := c.view(ctx, opList)
 	if err != nil {
 		return nil, err
 	}
-	var owners map[string]string
-	if c.cfg.Pools == PoolIsOwner {
-		if owners, err = c.poolOwners(ctx, opList); err != nil {
-			return nil, err
-		}
-	}
-	guests := make([]guest, 0, len(res))
-	seen := make(map[int]string, len(res))
-	for _, r := range res {
+	guests := make([]guest, 0, len(v.res))
+	seen := make(map[int]string, len(v.res))
+	for _, r := range v.res {
 		g, err := c.checkGuest(opList, r)
 		if err != nil {
 			return nil, err
@@ -89,18 +86,117 @@ func (c *Client) ListAccounts(ctx context.Context) ([]provider.Account, error) {
 		guests = append(guests, g)
 	}
 	slices.SortFunc(guests, func(a, b guest) int { return a.vmid - b.vmid })
-	if err := c.readConfigs(ctx, opList, guests); err != nil {
+
+	// Take from the cache what it still holds for the same run of the same
+	// guest; read the rest.
+	details := make([]detail, len(guests))
+	fresh := make([]bool, len(guests))
+	var read []int
+	for i, g := range guests {
+		if v.tagsListed {
+			if d, ok := c.cache.get(g.vmid, g.res.Type, v.sighting(g.res)); ok {
+				details[i] = d
+				continue
+			}
+		}
+		read = append(read, i)
+	}
+	if err := c.readDetails(ctx, opList, guests, read, details); err != nil {
 		return nil, err
 	}
+	for _, i := range read {
+		fresh[i] = true
+		c.cache.put(guests[i].vmid, guests[i].res.Type, v.sighting(guests[i].res), details[i])
+	}
+	c.cache.keepOnly(seen)
+
 	accounts := make([]provider.Account, 0, len(guests))
-	for _, g := range guests {
-		a, err := c.account(g, owners)
+	for i, g := range guests {
+		tags := g.res.Tags
+		if !v.tagsListed {
+			tags = details[i].tags
+		}
+		a, err := c.account(g, details[i], fresh[i], tags, v.owners)
 		if err != nil {
 			return nil, c.recordError(opList, g.res.label(), err.Error())
 		}
 		accounts = append(accounts, a)
 	}
 	return accounts, nil
+}
+
+// clusterView is what a listing reads about the whole cluster before any
+// guest.
+type clusterView struct {
+	res        []resource
+	tagsListed bool              // /cluster/resources carries tags (7.3 on)
+	owners     map[string]string // with PoolIsOwner
+	at         time.Time         // when /cluster/resources answered
+	took       time.Duration     // how long it took
+}
+
+// sighting is what the view shows of a guest's power state.
+func (v clusterView) sighting(r resource) sighting {
+	s := sighting{at: v.at, running: r.Status == "running", slack: statusSlack + v.took}
+	if s.running {
+		if up, err := strconv.ParseInt(string(r.Uptime), 10, 64); err == nil && up > 0 {
+			s.uptime = time.Duration(up) * time.Second
+		} else {
+			// Without an uptime, the run cannot be told apart.
+			s.running = false
+		}
+	}
+	return s
+}
+
+// view reads the caller's permissions on /vms and the version, then the
+// guests of the cluster and, with PoolIsOwner, the pools. The permission
+// check comes first: without VM.Audit on /vms the listing shows fewer
+// guests, not an error, and there is no point in reading it.
+func (c *Client) view(ctx context.Context, op string) (clusterView, error) {
+	var (
+		v       clusterView
+		version pveVersion
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := c.checkVisibility(gctx, op); err != nil {
+			return err
+		}
+		if c.cfg.Pools != PoolIgnored {
+			return c.checkPoolVisibility(gctx, op)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		version, err = get[pveVersion](gctx, c, call{op: op, path: "/version", idempotent: true, what: "read the version"})
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return clusterView{}, err
+	}
+	var err error
+	if v.tagsListed, err = version.tagsInResources(); err != nil {
+		return clusterView{}, &provider.APIError{Type: typeName, Op: op, Message: "GET /version: " + err.Error()}
+	}
+	g, gctx = errgroup.WithContext(ctx)
+	g.Go(func() error {
+		sent := time.Now()
+		res, err := c.resources(gctx, op)
+		v.res, v.at = res, time.Now()
+		v.took = v.at.Sub(sent)
+		return err
+	})
+	if c.cfg.Pools == PoolIsOwner {
+		g.Go(func() (err error) { v.owners, err = c.poolOwners(gctx, op); return err })
+	}
+	if err := g.Wait(); err != nil {
+		return clusterView{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return clusterView{}, &provider.APIError{Type: typeName, Op: op, Err: err}
+	}
+	return v, nil
 }
 
 // checkVisibility makes sure the credentials can see every guest. A
@@ -131,6 +227,30 @@ func (c *Client) checkVisibility(ctx context.Context, op string) error {
 	}
 }
 
+// checkPoolVisibility makes sure the credentials see every guest's pool
+// when pools carry meaning (Config.Pools): /cluster/resources leaves a
+// guest's pool out when the caller lacks Pool.Audit on it (pve-manager,
+// PVE/API2/Cluster.pm), and a product or owner would then read as none.
+// It calls GET /access/permissions?path=/pool and requires Pool.Audit,
+// propagated.
+func (c *Client) checkPoolVisibility(ctx context.Context, op string) error {
+	perms, err := get[map[string]map[string]json.RawMessage](ctx, c, call{
+		op: op, path: "/access/permissions", query: url.Values{"path": {"/pool"}},
+		idempotent: true, what: "read the permissions of " + c.cfg.Username,
+	})
+	if err != nil {
+		return err
+	}
+	switch v := strings.TrimSpace(string(perms["/pool"]["Pool.Audit"])); v {
+	case "1", "true", `"1"`:
+		return nil
+	default:
+		return &provider.APIError{Type: typeName, Op: op, Err: provider.ErrUnauthorized, Message: c.cfg.Username +
+			" lacks Pool.Audit on /pool (propagated), so the listing would show guests without their pool, which Config.Pools" +
+			" reads as the " + c.cfg.Pools.String() + ": grant it the PVEPoolAuditor role on /pool"}
+	}
+}
+
 // resources reads GET /cluster/resources?type=vm.
 func (c *Client) resources(ctx context.Context, op string) ([]resource, error) {
 	return get[[]resource](ctx, c, call{
@@ -140,8 +260,10 @@ func (c *Client) resources(ctx context.Context, op string) ([]resource, error) {
 }
 
 // checkGuest validates one resource entry and parses its VM ID. A guest
-// whose node is offline is listed with status "unknown": its state cannot
-// be known, so it fails the listing like an unreachable node does.
+// listed with status "unknown" has no recent status broadcast from its
+// node (pve-manager's extract_vm_stats): the node is offline, or the guest
+// is seconds old. Its state cannot be known, so it fails the listing like
+// an unreachable node does.
 func (c *Client) checkGuest(op string, r resource) (guest, error) {
 	vmid, err := parseVMID(string(r.VMID))
 	if err != nil {
@@ -158,18 +280,19 @@ func (c *Client) checkGuest(op string, r resource) (guest, error) {
 		return guest{}, c.recordError(op, r.label(), "no status")
 	case "unknown":
 		return guest{}, &provider.APIError{Type: typeName, Op: op,
-			Message: fmt.Sprintf("node %s is offline or unreachable: guest %s has status \"unknown\"", r.Node, r.label()),
+			Message: fmt.Sprintf("guest %s has status \"unknown\": node %s is offline or unreachable, or has not reported the guest yet", r.label(), r.Node),
 			Err:     errors.Join(ErrNodeUnreachable, provider.ErrTransient)}
 	}
 	return guest{res: r, vmid: vmid}, nil
 }
 
-// readConfigs reads each guest's configuration, Config.Concurrency at a
-// time. The first failure stops the rest and is returned.
-func (c *Client) readConfigs(ctx context.Context, op string, guests []guest) error {
+// readDetails reads the configuration of guests[i] for each i in which,
+// Config.Concurrency at a time, into details[i]. The first failure stops
+// the rest and is returned.
+func (c *Client) readDetails(ctx context.Context, op string, guests []guest, which []int, details []detail) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.cfg.Concurrency)
-	for i := range guests {
+	for _, i := range which {
 		if gctx.Err() != nil {
 			break
 		}
@@ -178,7 +301,11 @@ func (c *Client) readConfigs(ctx context.Context, op string, guests []guest) err
 			if err != nil {
 				return err
 			}
-			guests[i].cfg = cfg
+			d, err := c.detailOf(guests[i].res.Type, cfg)
+			if err != nil {
+				return c.recordError(op, guests[i].res.label(), err.Error())
+			}
+			details[i] = d
 			return nil
 		})
 	}
@@ -191,14 +318,17 @@ func (c *Client) readConfigs(ctx context.Context, op string, guests []guest) err
 	return nil
 }
 
-// guestConfig reads GET /nodes/{node}/{qemu|lxc}/{vmid}/config.
+// guestConfig reads GET /nodes/{node}/{qemu|lxc}/{vmid}/config. Proxmox VE
+// always adds the file's "digest"; an answer without one is not a
+// configuration.
 func (c *Client) guestConfig(ctx context.Context, op string, g guest) (guestConfig, error) {
 	cfg, err := get[guestConfig](ctx, c, call{op: op, path: g.path() + "/config", idempotent: true, what: g.what()})
 	if err != nil {
 		return nil, err
 	}
-	if cfg == nil {
-		cfg = guestConfig{}
+	if cfg["digest"] == "" {
+		return nil, &provider.APIError{Type: typeName, Op: op,
+			Message: g.what() + `: the configuration has no "digest", which Proxmox VE always sends: not a guest configuration`}
 	}
 	return cfg, nil
 }
@@ -229,53 +359,96 @@ func (c *Client) identifier(vmid int) string {
 	return strconv.Itoa(vmid)
 }
 
-// account maps a guest and its configuration to the WHMCS record.
+// detail is what a listing takes from a guest's configuration: what
+// /cluster/resources lacks.
+type detail struct {
+	name     string    // QEMU name or LXC hostname; "" when unset
+	created  time.Time // QEMU meta ctime; zero for LXC and older VMs
+	username string    // QEMU cloud-init user
+	ip       string    // the primary static address
+	tags     string    // as read; used when /cluster/resources has none
+}
+
+// detailOf reads a guest's configuration:
 //
-//   - UniqueIdentifier: the VM ID ("101", or "pve1/101" with Config.Cluster).
-//   - Domain: the QEMU name or the LXC hostname.
-//   - Username: the QEMU cloud-init user (ciuser); LXC has none.
-//   - Product: the pool (PoolIsProduct) or the product tag's value.
-//   - Email: the pool comment (PoolIsOwner) or the owner tag's value.
-//   - PrimaryIP: the first static address of ipconfig0..31 (QEMU) or
-//     net0..31 (LXC), IPv4 before IPv6; "" for DHCP.
-//   - Created: the ctime in the QEMU meta property; zero for LXC.
-//   - Status: Suspended when the guest has SuspendedTag and is stopped.
-func (c *Client) account(g guest, owners map[string]string) (provider.Account, error) {
-	r, cfg := g.res, g.cfg
-	tags := splitTags(cfg["tags"])
-	a := provider.Account{
-		UniqueIdentifier: c.identifier(g.vmid),
-		Domain:           r.Name,
-		Status:           provider.StatusActive,
-	}
-	if hasTag(tags, SuspendedTag) && r.Status == "stopped" {
-		a.Status = provider.StatusSuspended
-	}
-	switch r.Type {
+//   - name: the QEMU name or the LXC hostname;
+//   - created: the ctime in the QEMU meta property
+//     ("creation-qemu=8.1.5,ctime=1708264093"); LXC has none;
+//   - username: the QEMU cloud-init user (ciuser); LXC has none;
+//   - ip: the first static address of ipconfig0..31 (QEMU) or net0..31
+//     (LXC), IPv4 before IPv6; "" for DHCP.
+func (c *Client) detailOf(typ string, cfg guestConfig) (detail, error) {
+	d := detail{tags: cfg["tags"]}
+	switch typ {
 	case "qemu":
-		if n := cfg["name"]; n != "" {
-			a.Domain = n
-		}
-		a.Username = cfg["ciuser"]
+		d.name = cfg["name"]
+		d.username = cfg["ciuser"]
 		if meta, ok := cfg["meta"]; ok {
 			if ct, ok := propertyList(meta)["ctime"]; ok {
 				sec, err := strconv.ParseInt(ct, 10, 64)
 				if err != nil || sec <= 0 {
-					return provider.Account{}, fmt.Errorf("meta ctime %q is not a Unix time", ct)
+					return detail{}, fmt.Errorf("meta ctime %q is not a Unix time", ct)
 				}
-				a.Created = time.Unix(sec, 0).In(c.cfg.Location)
+				d.created = time.Unix(sec, 0)
 			}
 		}
 	case "lxc":
-		if h := cfg["hostname"]; h != "" {
-			a.Domain = h
-		}
+		d.name = cfg["hostname"]
 	}
-	ip, err := primaryIP(r.Type, cfg)
+	ip, err := primaryIP(typ, cfg)
 	if err != nil {
-		return provider.Account{}, err
+		return detail{}, err
 	}
-	a.PrimaryIP = ip
+	d.ip = ip
+	return d, nil
+}
+
+// domain is the guest's name from its own configuration: the QEMU name or
+// the LXC hostname, "" when it has none. /cluster/resources shows it as
+// the guest's node last reported it, but a guest without one as "VM
+// <vmid>" (qemu-server, vmstatus: name || "VM $vmid") or "CT<vmid>"
+// (pve-container, vmstatus: hostname || "CT$vmid"). "VM 105" cannot be a
+// name (names are DNS names, without spaces), so it means none; "CT105"
+// can be a hostname, so it is taken from the configuration. A
+// configuration read in this listing wins over the listed name.
+func domain(g guest, d detail, fresh bool) string {
+	r := g.res
+	placeholder := map[string]string{"qemu": "VM ", "lxc": "CT"}[r.Type] + strconv.Itoa(g.vmid)
+	switch {
+	case fresh, r.Name == "", r.Type == "lxc" && r.Name == placeholder:
+		return d.name
+	case r.Name == placeholder:
+		return ""
+	}
+	return r.Name
+}
+
+// account maps a guest, what its configuration says and its tags to the
+// WHMCS record.
+//
+//   - UniqueIdentifier: the VM ID ("101", or "pve1/101" with Config.Cluster).
+//   - Domain: the QEMU name or the LXC hostname; see domain.
+//   - Username, PrimaryIP, Created: see detailOf.
+//   - Product: the pool (PoolIsProduct) or the product tag's value.
+//   - Email: the pool comment (PoolIsOwner) or the owner tag's value.
+//   - Status: Suspended when the guest has SuspendedTag and is stopped.
+func (c *Client) account(g guest, d detail, fresh bool, tagList string, owners map[string]string) (provider.Account, error) {
+	r := g.res
+	tags := splitTags(tagList)
+	a := provider.Account{
+		UniqueIdentifier: c.identifier(g.vmid),
+		Domain:           domain(g, d, fresh),
+		Username:         d.username,
+		PrimaryIP:        d.ip,
+		Status:           provider.StatusActive,
+	}
+	if !d.created.IsZero() {
+		a.Created = d.created.In(c.cfg.Location)
+	}
+	if hasTag(tags, SuspendedTag) && r.Status == "stopped" {
+		a.Status = provider.StatusSuspended
+	}
+	var err error
 	switch c.cfg.Pools {
 	case PoolIsProduct:
 		a.Product = r.Pool

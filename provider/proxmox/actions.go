@@ -200,6 +200,7 @@ func (c *Client) CreateAccount(ctx context.Context, n provider.NewAccount) (prov
 	}
 
 	// Read it back as the listing shows it.
+	c.cache.forget(g.vmid)
 	found, err := c.find(ctx, op, c.identifier(g.vmid))
 	if err != nil {
 		return provider.Account{}, annotate(err, fmt.Sprintf("guest %d was created", g.vmid))
@@ -213,7 +214,11 @@ func (c *Client) CreateAccount(ctx context.Context, n provider.NewAccount) (prov
 			return provider.Account{}, annotate(err, fmt.Sprintf("guest %d was created", g.vmid))
 		}
 	}
-	a, err := c.account(found, owners)
+	d, err := c.detailOf(found.res.Type, found.cfg)
+	if err != nil {
+		return provider.Account{}, c.recordError(op, found.res.label(), err.Error())
+	}
+	a, err := c.account(found, d, true, d.tags, owners)
 	if err != nil {
 		return provider.Account{}, c.recordError(op, found.res.label(), err.Error())
 	}
@@ -233,9 +238,12 @@ func (c *Client) managedTag(t string) bool {
 // refuses templates.
 //
 // Remote calls: GET /cluster/resources?type=vm (the guest's node), GET
-// .../status/current, POST .../status/stop (a task, polled), then DELETE
-// /nodes/{node}/{qemu|lxc}/{vmid}?purge=1&destroy-unreferenced-disks=1 (a
-// task, polled).
+// .../status/current, POST .../status/stop (a task, polled) when it runs,
+// then DELETE /nodes/{node}/{qemu|lxc}/{vmid}?purge=1&destroy-unreferenced-disks=1
+// (a task, polled). When any of them fails, GET /cluster/resources again
+// decides: a guest no longer listed (once /access/permissions has shown it
+// would be) is terminated, whatever the failure said; one still listed
+// returns the failure.
 func (c *Client) TerminateAccount(ctx context.Context, a provider.Account) error {
 	const op = opTerminate
 	g, err := c.findAccount(ctx, op, a)
@@ -245,30 +253,35 @@ func (c *Client) TerminateAccount(ctx context.Context, a provider.Account) error
 	if err != nil {
 		return err
 	}
-	st, err := c.status(ctx, op, g)
-	if errors.Is(err, provider.ErrNotFound) {
+	c.cache.forget(g.vmid)
+	err = c.destroy(ctx, op, g)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	if _, ferr := c.find(ctx, op, c.identifier(g.vmid)); errors.Is(ferr, provider.ErrNotFound) {
+		c.log.DebugContext(ctx, "proxmox: guest gone after a failed step of terminate", "vmid", g.vmid, "error", err)
 		return nil
 	}
+	return err
+}
+
+// destroy stops the guest when it runs and deletes it.
+func (c *Client) destroy(ctx context.Context, op string, g guest) error {
+	st, err := c.status(ctx, op, g)
 	if err != nil {
 		return err
 	}
 	if st.Status != "stopped" {
 		if err := c.power(ctx, op, g, "stop"); err != nil {
-			if errors.Is(err, provider.ErrNotFound) {
-				return nil
-			}
 			return err
 		}
 	}
 	upid, err := get[string](ctx, c, call{op: op, method: http.MethodDelete, path: g.path(),
 		query: url.Values{"purge": {"1"}, "destroy-unreferenced-disks": {"1"}}, what: g.what()})
-	if err == nil {
-		err = c.wait(ctx, op, g.what(), upid)
+	if err != nil {
+		return err
 	}
-	if errors.Is(err, provider.ErrNotFound) {
-		return nil
-	}
-	return err
+	return c.wait(ctx, op, g.what(), upid)
 }
 
 // SuspendAccount stops the guest and tags it SuspendedTag, so that the
@@ -452,14 +465,25 @@ func (c *Client) status(ctx context.Context, op string, g guest) (guestStatus, e
 	return get[guestStatus](ctx, c, call{op: op, path: g.path() + "/status/current", idempotent: true, what: g.what()})
 }
 
-// power posts .../status/{start|stop} and waits for the task.
+// power posts .../status/{start|stop} and waits for the task. When that
+// fails, the guest's state decides (GET .../status/current): a guest
+// already where the action would take it is a success, whatever the
+// failure said ("VM 105 already running", "CT 105 not running", a start
+// someone else made at the same time).
 func (c *Client) power(ctx context.Context, op string, g guest, action string) error {
 	upid, err := get[string](ctx, c, call{op: op, method: http.MethodPost, path: g.path() + "/status/" + action,
 		form: url.Values{}, what: g.what() + ": " + action})
-	if err != nil {
+	if err == nil {
+		err = c.wait(ctx, op, g.what()+": "+action, upid)
+	}
+	if err == nil || ctx.Err() != nil {
 		return err
 	}
-	return c.wait(ctx, op, g.what()+": "+action, upid)
+	want := map[string]string{"start": "running", "stop": "stopped"}[action]
+	if st, serr := c.status(ctx, op, g); serr == nil && st.Status == want {
+		return nil
+	}
+	return err
 }
 
 // editTags rewrites the guest's tags with edit, guarded by the config

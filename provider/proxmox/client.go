@@ -19,14 +19,26 @@ const typeName = "proxmox"
 const (
 	// DefaultPort is the port pveproxy listens on (https only).
 	DefaultPort = 8006
-	// DefaultRateLimit is the request budget per second to one cluster. It
-	// is higher than the other panels' default of 10 because a listing reads one
-	// guest configuration per guest: at 10 requests a second, 10,000 guests
-	// would take 17 minutes.
-	DefaultRateLimit = 100
+	// DefaultRateLimit is the request budget per second to one cluster.
+	// It protects the node the client talks to: pveproxy serves the web
+	// interface and the API with three worker processes by default, and
+	// forwards each guest's request to the guest's node. A first listing
+	// reads one configuration per guest, because nothing in the API
+	// returns the creation time, cloud-init user or addresses of many
+	// guests at once, so it takes about N/50 seconds (10,000 guests: over
+	// three minutes); later listings of the same Client read only what
+	// changed (see Config.CacheMaxAge). Raise Config.RateLimit for a
+	// faster first listing on a cluster that can take it.
+	DefaultRateLimit = 50
 	// DefaultConcurrency is the number of configuration reads a listing
-	// keeps in flight.
+	// keeps in flight. It bounds the load when the cluster is slow to
+	// answer; at the default rate and a WAN round trip below 150 ms, the
+	// rate is what limits.
 	DefaultConcurrency = 8
+	// DefaultCacheMaxAge is how long a listing reuses the cloud-init user,
+	// addresses and hostname it read from a running guest's configuration;
+	// see Config.CacheMaxAge.
+	DefaultCacheMaxAge = time.Hour
 	// DefaultIdentifierField is the WHMCS field the VM ID is matched
 	// against: a product custom field named "vmid".
 	DefaultIdentifierField = "customfield.vmid"
@@ -100,10 +112,9 @@ type Config struct {
 	// Logger receives one debug line per HTTP attempt and warnings about
 	// odd data, never a secret. nil discards.
 	Logger *slog.Logger
-	// RateLimit is requests per second to this server (default DefaultRateLimit, 100);
-	// negative means unlimited. Burst defaults to max(1, RateLimit).
-	// A listing reads one guest configuration per guest, hence the higher
-	// default than the other panels'.
+	// RateLimit is requests per second to this server (default
+	// DefaultRateLimit, 50); negative means unlimited. Burst defaults to
+	// max(1, RateLimit).
 	RateLimit float64
 	Burst     int
 	// Timeout bounds each HTTP attempt, body included (default 2 minutes).
@@ -131,6 +142,19 @@ type Config struct {
 	// Concurrency is the number of guest configuration reads in flight
 	// during a listing (default DefaultConcurrency).
 	Concurrency int
+	// CacheMaxAge bounds how long the Client reuses what it read from a
+	// guest's configuration in an earlier listing (default
+	// DefaultCacheMaxAge; negative: every listing reads every guest's
+	// configuration). The values are reused only while the guest has run
+	// without a stop since they were read, as its uptime in
+	// /cluster/resources shows: a guest stopped, restarted, migrated or
+	// destroyed and recreated under its VM ID is read again, so the
+	// creation time is always the guest's own. The cloud-init user, the
+	// addresses and a container's hostname can be edited while the guest
+	// runs; such an edit shows in a listing at most CacheMaxAge later.
+	// The product, owner, status, name and lock come from
+	// /cluster/resources in every listing, never from the cache.
+	CacheMaxAge time.Duration
 	// Cluster, when set, prefixes every UniqueIdentifier ("pve1/101"), so
 	// that guests of several clusters, whose VM IDs overlap, stay apart.
 	Cluster string
@@ -184,6 +208,7 @@ type Client struct {
 	log   *slog.Logger
 	auth  *authState // nil with an API token
 	token string     // the Authorization header value with an API token
+	cache *guestCache
 }
 
 // New returns a Client for cfg. It checks that BaseURL is set and that
@@ -248,6 +273,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.TicketRenewAfter <= 0 {
 		cfg.TicketRenewAfter = DefaultTicketRenewAfter
 	}
+	if cfg.CacheMaxAge == 0 {
+		cfg.CacheMaxAge = DefaultCacheMaxAge
+	}
 	rateLimit := cfg.RateLimit
 	if rateLimit == 0 {
 		rateLimit = DefaultRateLimit
@@ -286,7 +314,7 @@ func New(cfg Config) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{cfg: cfg, hc: hc, log: log}
+	c := &Client{cfg: cfg, hc: hc, log: log, cache: &guestCache{maxAge: cfg.CacheMaxAge}}
 	if cfg.APIToken != "" {
 		c.token = "PVEAPIToken=" + cfg.Username + "=" + cfg.APIToken
 	} else {

@@ -37,23 +37,34 @@
 // than a 403. So every listing first reads GET
 // /access/permissions?path=/vms (the effective privileges of the caller,
 // each with its propagate flag) and fails with provider.ErrUnauthorized
-// when VM.Audit is missing or not propagated. A token scoped to a pool or
+// when VM.Audit is missing or not propagated. With Config.Pools it also
+// needs Pool.Audit on /pool, propagated: without it Proxmox VE lists
+// guests without their pool. A token scoped to a pool or
 // to single VMs therefore cannot list: its view is partial by design, and
 // a partial list would read as deleted accounts.
 //
 // # What is listed and how it maps to WHMCS fields
 //
 // GET /cluster/resources?type=vm returns every guest of the cluster with
-// its node in one answer (it has no paging); templates (template=1) are
-// left out. Then GET /nodes/{node}/{qemu|lxc}/{vmid}/config is read for
-// each guest, Config.Concurrency at a time: it holds the creation time,
-// the addresses, the cloud-init user and the current tags. Accounts come
-// in VM ID order.
+// its node, status, name, tags (from Proxmox VE 7.3 on), pool and lock in
+// one answer (it has no paging); templates (template=1) are left out. What
+// it lacks, the creation time, the cloud-init user and the static address
+// (and the hostname of a container it lists as "CT<vmid>"), only each
+// guest's GET /nodes/{node}/{qemu|lxc}/{vmid}/config holds: the API has no
+// call that returns them for many guests. A first listing reads them
+// Config.Concurrency at a time, within Config.RateLimit; later listings of
+// the same Client reuse what they read for every guest that has kept
+// running since (its uptime in /cluster/resources shows no stop, and a
+// guest is stopped before it is destroyed, so a VM ID reused is always
+// read again), up to Config.CacheMaxAge for the values that can be edited
+// while a guest runs. Before 7.3 every configuration is read every time,
+// for the tags. Accounts come in VM ID order.
 //
 //	uniqueIdentifier  the VM ID, "101"; "pve1/101" with Config.Cluster (VM IDs are unique
 //	                  per cluster only). Metadata names the WHMCS field it is matched
 //	                  against: Config.IdentifierField, default "customfield.vmid".
-//	domain            the QEMU name or the LXC hostname ("" when the VM has no name)
+//	domain            the QEMU name or the LXC hostname; "" when the guest has none
+//	                  (the listing shows such guests as "VM 105" or "CT105": not names)
 //	username          the QEMU cloud-init user (ciuser); "" for LXC
 //	email             the owner tag "owner-alice_at_example.com" (tags cannot hold "@",
 //	                  so it is written "_at_"), or the pool comment with PoolIsOwner
@@ -99,7 +110,9 @@
 //   - [Client.TerminateAccount]: GET .../status/current, POST
 //     .../status/stop when running, DELETE
 //     .../{vmid}?purge=1&destroy-unreferenced-disks=1. Idempotent; refuses
-//     templates.
+//     templates. When a step fails, the guest's absence from
+//     /cluster/resources, not the error's wording, says whether it is
+//     gone.
 //   - [Client.SuspendAccount]: POST .../status/stop, then the tag (PUT
 //     .../config guarded by the config digest). [Client.UnsuspendAccount]:
 //     POST .../status/start, then the tag is removed. Power first, marker
@@ -125,26 +138,36 @@
 // Errors are *provider.APIError with Type "proxmox", the operation, the
 // status, the reason phrase and the parameter messages as Message, and a
 // redacted body excerpt. 401 and 403 match provider.ErrUnauthorized, 429
-// provider.ErrRateLimited, 5xx provider.ErrTransient; a 500 saying "does
-// not exist" matches provider.ErrNotFound and "already exists"
-// provider.ErrExists. 595, 596 and 597 (the proxy could not reach the
+// provider.ErrRateLimited, 5xx provider.ErrTransient; Proxmox VE's words
+// for a guest that is not there ("Configuration file
+// 'nodes/pve1/qemu-server/105.conf' does not exist", "unable to find
+// configuration file for VM 105 on node 'pve1'") match
+// provider.ErrNotFound, and those for a VM ID in use ("VM 105 already
+// exists on node 'pve1'", "unable to create VM 105: config file already
+// exists") provider.ErrExists; other "does not exist" messages (a pool, a
+// storage) do not. 595, 596 and 597 (the proxy could not reach the
 // target node) and guests listed with status "unknown" (their node is
-// offline) match [ErrNodeUnreachable] and fail the listing: a node out of
-// sight never reads as "no VMs". An HTML page, a body that is not the JSON
-// envelope, or {"data":null} where a list was due is an error, never an
-// empty list; a malformed record (a VM ID that is not a number, a ctime
-// that is not a Unix time, an address that does not parse) fails the
-// listing and names the record. No error or log line holds the password,
+// offline, or has not reported a new guest yet) match
+// [ErrNodeUnreachable] and fail the listing: a node out of sight never
+// reads as "no VMs". An HTML page, a body that is not the JSON envelope,
+// {"data":null} where a list was due, or a configuration without the
+// "digest" Proxmox VE always adds is an error, never an empty list; a
+// malformed record (a VM ID that is not a number, a ctime that is not a
+// Unix time, an address that does not parse) fails the listing and names
+// the record. No error or log line holds the password,
 // the token secret, a ticket or a CSRF token.
 //
 // # Rate limits and retries
 //
-// Reads are retried on transport
-// errors, 429 (after Retry-After) and 5xx, Config.MaxRetries times; writes
-// only when they provably did not arrive, and once after a refused ticket.
+// Reads are retried on transport errors, 429 (after Retry-After) and 5xx,
+// Config.MaxRetries times; writes only when they provably did not arrive,
+// and once after a refused ticket.
 // The request budget is Config.RateLimit, by default [DefaultRateLimit]
-// (100 a second, above the other panels' 10, because a listing reads one
-// configuration per guest). The client keeps Config.Concurrency+2 idle
+// (50 a second), which a first listing of a big cluster spends on one
+// configuration per guest: 10,000 guests take about three and a half
+// minutes, a later listing a few seconds (the permission check, the
+// version, the guest listing, and the configurations of stopped or
+// restarted guests). The client keeps Config.Concurrency+2 idle
 // connections (at least 16), so that a listing does not open a TLS
 // connection per read.
 //

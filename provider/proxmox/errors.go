@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -31,12 +32,53 @@ func reason(resp *httpx.Response) string {
 	return s
 }
 
+// Proxmox VE's own words, from its source, for the two cases the client
+// tells apart by text (the actions confirm both by the cluster's state
+// before they act on them; see TerminateAccount and power):
+//
+//   - the guest is not on that node: "Configuration file
+//     'nodes/pve1/qemu-server/105.conf' does not exist" (pve-guest-common,
+//     PVE::AbstractConfig::load_config, which nearly every call on a guest
+//     starts with; lxc/ for a container) and "unable to find configuration
+//     file for VM 105 on node 'pve1'" (qemu-server,
+//     PVE::QemuConfig::assert_config_exists_on_node). Other "does not
+//     exist" messages name a pool, a storage, a snapshot or a bridge, not
+//     the guest, and are not ErrNotFound;
+//   - the VM ID is taken: "VM 105 already exists on node 'pve1'" and "CT
+//     105 already exists on node 'pve1'" (pve-cluster,
+//     PVE::Cluster::check_vmid_unused), "unable to create VM 105: config
+//     file already exists" (qemu-server, clone), and "VM 105 already
+//     exists" (pve-manager, GET /cluster/nextid?vmid=, a 400).
+//
+// Other wordings the actions meet, and what decides instead of them:
+// "VM 105 already running" (a QEMU start task), "CT 105 already running"
+// and "CT 105 not running" (pve-container refuses an LXC start or stop in
+// the handler): the power state, read again; "VM 105 is running - destroy
+// failed" and "unable to destroy CT 105 - container is running": an error,
+// as it should be; "VM is locked (backup)", "CT is locked (migrate)"
+// (PVE::AbstractConfig::check_lock): an error.
+var (
+	guestMissingRE = regexp.MustCompile(`(?i)configuration file '[^']*/(qemu-server|lxc)/\d+\.conf' does not exist|unable to find configuration file for (VM|CT) \d+`)
+	idTakenRE      = regexp.MustCompile(`(?i)\b(VM|CT) \d+ already exists|unable to create (VM|CT) \d+: config file already exists`)
+)
+
+// textCause returns the sentinel a message from Proxmox VE carries by its
+// wording: provider.ErrNotFound for a guest that is not there,
+// provider.ErrExists for a VM ID in use, nil otherwise.
+func textCause(msg string) error {
+	switch {
+	case guestMissingRE.MatchString(msg):
+		return provider.ErrNotFound
+	case idTakenRE.MatchString(msg):
+		return provider.ErrExists
+	}
+	return nil
+}
+
 // statusError turns a non-2xx answer into an *provider.APIError. The
 // message is the reason phrase, followed by the per-parameter messages of
 // a 400 ({"errors":{...},"data":null}). The sentinels come from the
-// status (see provider.APIError.Is) and, for a 500, from the message:
-// "... does not exist" is provider.ErrNotFound and "... already exists"
-// is provider.ErrExists.
+// status (see provider.APIError.Is) and from the wording (textCause).
 func (c *Client) statusError(op string, resp *httpx.Response, context string) error {
 	msg := reason(resp)
 	if std := http.StatusText(resp.StatusCode); msg == "" && std != "" {
@@ -53,10 +95,8 @@ func (c *Client) statusError(op string, resp *httpx.Response, context string) er
 	case resp.StatusCode >= 595 && resp.StatusCode <= 597:
 		cause = ErrNodeUnreachable
 		msg = "node unreachable: " + msg
-	case resp.StatusCode >= 500 && strings.Contains(msg, "does not exist"):
-		cause = provider.ErrNotFound
-	case resp.StatusCode >= 500 && strings.Contains(msg, "already exists"):
-		cause = provider.ErrExists
+	default:
+		cause = textCause(msg)
 	}
 	if context != "" {
 		msg = context + ": " + msg

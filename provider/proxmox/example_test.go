@@ -67,3 +67,39 @@ func Example() {
 	//   ]
 	// }
 }
+
+// ExampleConfig_cacheMaxAge keeps one Client for a server, as a daemon
+// that lists it every few minutes would: the first listing reads each
+// guest's configuration, later ones only those of guests that stopped,
+// restarted or were replaced since, and each at most CacheMaxAge after it
+// was read.
+func ExampleConfig_cacheMaxAge() {
+	srv := proxmoxtest.New(proxmoxtest.Options{Accounts: []provider.Account{
+		{UniqueIdentifier: "101", Domain: "web101.example.com", Product: "vps2", PrimaryIP: "203.0.113.101"},
+		{UniqueIdentifier: "102", Domain: "web102.example.com", Product: "vps2", PrimaryIP: "203.0.113.102"},
+	}})
+	defer srv.Close()
+
+	c, err := proxmox.New(proxmox.Config{
+		BaseURL:     srv.URL,
+		Username:    proxmoxtest.TokenID,
+		APIToken:    proxmoxtest.Token,
+		CacheMaxAge: 30 * time.Minute,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, when := range []string{"first", "second"} {
+		before := srv.Calls(proxmoxtest.FnConfig)
+		accounts, err := c.ListAccounts(context.Background())
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%s listing: %d guests, %d configurations read\n", when, len(accounts), srv.Calls(proxmoxtest.FnConfig)-before)
+	}
+	// Output:
+	// first listing: 2 guests, 2 configurations read
+	// second listing: 2 guests, 0 configurations read
+}

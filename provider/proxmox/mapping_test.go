@@ -18,8 +18,9 @@ import (
 
 const fixtureToken = "f1x7ure-5ecret-0000-1111-222233334444"
 
-// fixtureServer serves testdata: /access/permissions, /cluster/resources
-// and each guest's config from testdata/config/{node}-{type}-{vmid}.json.
+// fixtureServer serves testdata: /access/permissions, /version,
+// /cluster/resources and each guest's config from
+// testdata/config/{node}-{type}-{vmid}.json.
 // override replaces the body of a path below /api2/json.
 func fixtureServer(t *testing.T, override map[string]string) *httptest.Server {
 	t.Helper()
@@ -38,6 +39,10 @@ func fixtureServer(t *testing.T, override map[string]string) *httptest.Server {
 		switch {
 		case path == "/access/permissions" && r.URL.Query().Get("path") == "/vms":
 			file = "permissions.json"
+		case path == "/access/permissions" && r.URL.Query().Get("path") == "/pool":
+			file = "permissions-pool.json"
+		case path == "/version":
+			file = "version.json"
 		case path == "/cluster/resources" && r.URL.Query().Get("type") == "vm":
 			file = "cluster_resources.json"
 		case strings.HasPrefix(path, "/nodes/") && strings.HasSuffix(path, "/config"):
@@ -98,9 +103,12 @@ func TestListAccountsMapsFixtures(t *testing.T) {
 		{"an LXC container takes its hostname from the config and its only address is IPv6", "211",
 			`{"email":"bob.smith+ct@mail.example.net","username":"","domain":"v6only.example.net","uniqueIdentifier":"211","product":"ct2","primaryip":"2001:db8:211::10","created":"","status":"Active"}`,
 			map[string]string{"node": "pve1", "pool": "cust-bob"}},
-		{"a hibernated VM without a name and without the library's tag is Active", "300",
+		{"a hibernated VM without a name (listed as \"VM 300\") and without the library's tag is Active", "300",
 			`{"email":"","username":"","domain":"","uniqueIdentifier":"300","product":"","primaryip":"","created":"2023-05-01 10:00:00","status":"Active"}`,
 			map[string]string{"lock": "suspended", "status": "stopped"}},
+		{"an LXC container without a hostname (listed as \"CT212\") has no domain", "212",
+			`{"email":"","username":"","domain":"","uniqueIdentifier":"212","product":"","primaryip":"192.0.2.212","created":"","status":"Active"}`,
+			map[string]string{"node": "pve1", "type": "lxc", "status": "running"}},
 		{"a plain stopped VM is Active, not Suspended", "301",
 			`{"email":"","username":"","domain":"idle.example.com","uniqueIdentifier":"301","product":"vps4","primaryip":"198.51.100.31","created":"2023-07-22 04:26:40","status":"Active"}`,
 			map[string]string{"node": "pve3", "status": "stopped"}},
@@ -133,7 +141,7 @@ func TestListAccountsMapsFixtures(t *testing.T) {
 		for _, a := range accts {
 			ids = append(ids, a.UniqueIdentifier)
 		}
-		if got, want := strings.Join(ids, ","), "105,107,210,211,300,301,302"; got != want {
+		if got, want := strings.Join(ids, ","), "105,107,210,211,212,300,301,302"; got != want {
 			t.Errorf("listed %s, want %s", got, want)
 		}
 	})
@@ -210,7 +218,7 @@ func TestListAccountsRejectsMalformedRecords(t *testing.T) {
 			map[string]string{res: `{"data":[{"id":"qemu/1o1","type":"qemu","vmid":"1o1","node":"pve1","status":"running"}]}`},
 			`malformed record qemu/1o1: vmid`},
 		{"a ctime that is not a Unix time names the record",
-			map[string]string{"/nodes/pve1/qemu/105/config": `{"data":{"name":"web105.example.com","meta":"creation-qemu=8.1.5,ctime=yesterday"}}`},
+			map[string]string{"/nodes/pve1/qemu/105/config": `{"data":{"name":"web105.example.com","meta":"creation-qemu=8.1.5,ctime=yesterday","digest":"ab12"}}`},
 			`malformed record qemu/105: meta ctime "yesterday"`},
 		{"a guest without a node names the record",
 			map[string]string{res: `{"data":[{"id":"qemu/105","type":"qemu","vmid":105,"status":"running"}]}`},
@@ -222,10 +230,10 @@ func TestListAccountsRejectsMalformedRecords(t *testing.T) {
 			map[string]string{res: `{"data":[{"id":"openvz/105","type":"openvz","vmid":105,"node":"pve1","status":"running"}]}`},
 			`type "openvz"`},
 		{"two product tags that disagree name the record",
-			map[string]string{"/nodes/pve1/qemu/105/config": `{"data":{"name":"web105.example.com","tags":"plan-a;plan-b"}}`},
+			map[string]string{res: `{"data":[{"id":"qemu/105","type":"qemu","vmid":105,"name":"web105.example.com","node":"pve1","status":"running","tags":"plan-a;plan-b"}]}`},
 			`malformed record qemu/105: two "plan-" tags`},
 		{"an address that does not parse names the record",
-			map[string]string{"/nodes/pve1/qemu/105/config": `{"data":{"name":"web105.example.com","ipconfig0":"ip=300.1.2.3/24"}}`},
+			map[string]string{"/nodes/pve1/qemu/105/config": `{"data":{"name":"web105.example.com","ipconfig0":"ip=300.1.2.3/24","digest":"ab12"}}`},
 			`malformed record qemu/105: ipconfig0 ip="300.1.2.3/24"`},
 		{"a VM ID listed twice names the record",
 			map[string]string{res: `{"data":[{"id":"qemu/105","type":"qemu","vmid":105,"node":"pve1","status":"running"},{"id":"lxc/105","type":"lxc","vmid":105,"node":"pve2","status":"running"}]}`},
@@ -233,6 +241,11 @@ func TestListAccountsRejectsMalformedRecords(t *testing.T) {
 		{"a listing whose data is null is not an empty cluster",
 			map[string]string{res: `{"data":null}`}, `no "data"`},
 		{"a listing that is not JSON is refused", map[string]string{res: `{"data":[{"id":`}, `undecodable response`},
+		{"a configuration without its digest is not a configuration",
+			map[string]string{"/nodes/pve1/qemu/105/config": `{"data":{"name":"web105.example.com"}}`},
+			`the configuration has no "digest"`},
+		{"a version that is not one is refused",
+			map[string]string{"/version": `{"data":{"version":"unknown"}}`}, `not a Proxmox VE version`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -250,6 +263,18 @@ func TestListAccountsRejectsMalformedRecords(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPoolsThatCarryMeaningNeedPoolAudit(t *testing.T) {
+	for _, pools := range []proxmox.PoolUse{proxmox.PoolIsProduct, proxmox.PoolIsOwner} {
+		t.Run("with pools as "+pools.String()+", a token without Pool.Audit on /pool cannot list", func(t *testing.T) {
+			srv := fixtureServer(t, map[string]string{"/access/permissions": `{"data":{"/vms":{"VM.Audit":1}}}`, "/pools": `{"data":[]}`})
+			accts, err := fixtureClient(t, srv, func(c *proxmox.Config) { c.Pools = pools }).ListAccounts(context.Background())
+			if err == nil || !errors.Is(err, provider.ErrUnauthorized) || !strings.Contains(err.Error(), "lacks Pool.Audit on /pool") {
+				t.Errorf("ListAccounts: %d accounts, %v; want ErrUnauthorized naming Pool.Audit", len(accts), err)
 			}
 		})
 	}

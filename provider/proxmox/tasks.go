@@ -22,8 +22,8 @@ func upidNode(upid string) (string, bool) {
 // wait polls GET /nodes/{node}/tasks/{upid}/status until the task stops,
 // within ctx (or Config.TaskTimeout when ctx has no deadline). A task that
 // stops with an exit status other than "OK" (or "WARNINGS: n", a success
-// with warnings) is an error carrying that status; "... does not exist"
-// matches provider.ErrNotFound.
+// with warnings) is an error carrying that status, with the sentinel its
+// wording carries (textCause).
 func (c *Client) wait(ctx context.Context, op, what, upid string) error {
 	node, ok := upidNode(upid)
 	if !ok {
@@ -52,13 +52,7 @@ func (c *Client) wait(ctx context.Context, op, what, upid string) error {
 			if exit == "OK" || strings.HasPrefix(exit, "WARNINGS") {
 				return nil
 			}
-			var cause error
-			switch {
-			case strings.Contains(exit, "does not exist"):
-				cause = provider.ErrNotFound
-			case strings.Contains(exit, "already exists"):
-				cause = provider.ErrExists
-			}
+			cause := textCause(exit)
 			if exit == "" {
 				exit = "no exit status (task state " + t.Status + ")"
 			}

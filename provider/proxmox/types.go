@@ -27,8 +27,36 @@ type resource struct {
 	Status   string   `json:"status"` // running | stopped | unknown (node offline) | ...
 	Template flexBool `json:"template"`
 	Pool     string   `json:"pool"`
-	Tags     string   `json:"tags"` // "a;b"
+	Tags     string   `json:"tags"` // "a;b", from 7.3 on
 	Lock     string   `json:"lock"`
+	Uptime   flexText `json:"uptime"` // seconds; 0 when stopped
+}
+
+// pveVersion is GET /version: {"version":"8.2.4","release":"8.2",
+// "repoid":"..."} (pve-manager, PVE/API2.pm).
+type pveVersion struct {
+	Version string `json:"version"` // "8.2.4"; "7.4-17" before 8.0
+	Release string `json:"release"` // "8.2"
+}
+
+// tagsInResources reports whether GET /cluster/resources carries each
+// guest's tags: from pve-manager 7.3 on (commit d18b6982, "api:
+// /cluster/resources: add tags to returned properties", November 2022).
+func (v pveVersion) tagsInResources() (bool, error) {
+	s := v.Release
+	if s == "" {
+		s = v.Version
+	}
+	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '.' || r == '-' })
+	if len(parts) < 2 {
+		return false, fmt.Errorf("release %q, version %q: not a Proxmox VE version", v.Release, v.Version)
+	}
+	major, err1 := strconv.Atoi(parts[0])
+	minor, err2 := strconv.Atoi(parts[1])
+	if err1 != nil || err2 != nil {
+		return false, fmt.Errorf("release %q, version %q: not a Proxmox VE version", v.Release, v.Version)
+	}
+	return major > 7 || (major == 7 && minor >= 3), nil
 }
 
 // label names the record in errors: its "id" when the panel sent one.

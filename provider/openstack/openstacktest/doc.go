@@ -27,7 +27,20 @@
 // [Server.FailAfter] the n after skip, each counting only the requests a
 // fault applies to; [Server.RedirectTo] sets where FaultRedirect302 and
 // FaultRedirect307 point; [Server.Calls] and [Server.Requests] tell what
-// the server received. [Fault] says how each fault looks in Keystone's and Nova's wire format, among them an expired token, a page link that loops and a down cell.
+// the server received. [Fault] says how each fault looks in Keystone's and
+// Nova's wire format, among them an expired token, a page link that loops,
+// a down cell, a page without its list or its next link, and Nova's 404
+// for a path it has no route for.
+//
+// [Server.Delete], [Server.Lock], [Server.SetTaskState] and
+// [Server.RemoveFlavor] change the cloud as another user would, and
+// [Server.OnNext] runs such a change just before the next request for a
+// call. The fake answers with Nova's words (nova/exception.py,
+// nova/api/openstack/common.py, compute/servers.py): "Instance <id> could
+// not be found.", "Instance could not be found" (a server deleted during
+// the DELETE), "Flavor <id> could not be found.", "Instance <id> is
+// locked", "Cannot 'suspend' instance <id> while it is in vm_state
+// suspended" (or task_state suspending), "marker [<id>] not found".
 //
 //	srv := openstacktest.NewServer(t, provider.Account{Domain: "shop.example.org", Product: "m1.small"})
 //	c, err := openstack.New(openstack.Config{

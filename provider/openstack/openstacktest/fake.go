@@ -74,9 +74,10 @@ const (
 // sends, then hangs up; FaultHTML answers 200 with a proxy's HTML error
 // page; FaultMalformed gives the first server of a listing page a created
 // time that is not a date; FaultRedirect302 and FaultRedirect307 redirect
-// to the [Server.RedirectTo] target. A listing page under FaultWrongShape
-// is {} (no "servers"), under FaultNullList {"servers":null} and under
-// FaultWrongType {"servers":{}}.
+// to the [Server.RedirectTo] target. A listing page (of servers, server
+// names or flavors) under FaultWrongShape is {} (no "servers"), under
+// FaultNullList {"servers":null} and under FaultWrongType {"servers":{}}
+// ("flavors" for flavors).
 type Fault = providertest.Fault
 
 // The faults.
@@ -105,6 +106,26 @@ const (
 	// UNKNOWN records with only id, status, tenant_id, created and links
 	// from microversion 2.69, and are left out before it.
 	FaultDownCell Fault = "openstack-down-cell"
+	// FaultUnexpectedKey answers a listing page with HTTP 200 and
+	// {"unexpected":true}: valid JSON without the list.
+	FaultUnexpectedKey Fault = "openstack-unexpected-key"
+	// FaultNoNextLink leaves the next link out of a full listing page,
+	// which Nova always links to the next one.
+	FaultNoNextLink Fault = "openstack-no-next-link"
+	// FaultEmptyObject answers a read of one object (GET /servers/{id},
+	// GET /flavors/{id}) with HTTP 200 and {}, and a token request with
+	// HTTP 201, a token in X-Subject-Token and {} as the body.
+	FaultEmptyObject Fault = "openstack-empty-object"
+	// FaultUnknownPath answers 404 {"itemNotFound":{"code":404,"message":
+	// "The resource could not be found."}}, Nova's answer for a path it
+	// has no route for (a catalog naming a wrong endpoint), to compute
+	// requests.
+	FaultUnknownPath Fault = "openstack-unknown-path"
+	// FaultDeletedMeanwhile makes DELETE /servers/{id} find the server and
+	// lose it to another request before Nova acts on it: the server is
+	// gone, and the answer is 404 "Instance could not be found" (nova
+	// servers.py, delete), without the id the lookup's message has.
+	FaultDeletedMeanwhile Fault = "openstack-deleted-meanwhile"
 )
 
 // appliesTo reports whether f can affect a request for function.
@@ -114,8 +135,14 @@ func appliesTo(f Fault, function string) bool {
 		return function != FuncAuth
 	case f == FaultMalformed, f == FaultPageLoop:
 		return function == FuncListServers
-	case f.IsWrongShape():
-		return function == FuncListServers || function == FuncListNames
+	case f.IsWrongShape(), f == FaultUnexpectedKey, f == FaultNoNextLink:
+		return function == FuncListServers || function == FuncListNames || function == FuncListFlavors
+	case f == FaultEmptyObject:
+		return function == FuncShowServer || function == FuncShowFlavor || function == FuncAuth
+	case f == FaultUnknownPath:
+		return function != FuncAuth
+	case f == FaultDeletedMeanwhile:
+		return function == FuncDeleteServer
 	case f == FaultDownCell:
 		return function == FuncListServers || function == FuncShowServer
 	}
@@ -172,6 +199,7 @@ type Server struct {
 	tokens  map[string]token
 	issued  []string
 	faults  panelfake.Faults
+	hooks   map[string][]func()
 	nextIP  int
 }
 
@@ -288,6 +316,76 @@ func (s *Server) RedirectTo(target string) { s.faults.RedirectTo(target) }
 // "" for all), oldest first; the fake keeps the last 1000.
 func (s *Server) Requests(function string) []providertest.Request {
 	return s.faults.Requests(function)
+}
+
+// OnNext runs do once, just before the fake answers the next request for
+// function, so that a test can change the cloud between two calls of a
+// client, as another user would: [Server.Delete], [Server.Lock],
+// [Server.SetTaskState].
+func (s *Server) OnNext(function string, do func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hooks == nil {
+		s.hooks = map[string][]func(){}
+	}
+	s.hooks[function] = append(s.hooks[function], do)
+}
+
+// takeHooks returns and forgets the hooks for function.
+func (s *Server) takeHooks(function string) []func() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.hooks[function]
+	delete(s.hooks, function)
+	return h
+}
+
+// Delete removes a server, as another user's delete would.
+func (s *Server) Delete(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.remove(id)
+}
+
+// remove drops a server; s.mu is held.
+func (s *Server) remove(id string) {
+	delete(s.byID, id)
+	s.servers = slices.DeleteFunc(s.servers, func(x *server) bool { return x.id() == id })
+}
+
+// RemoveFlavor deletes the flavor named name, as an administrator would:
+// its servers keep it, and GET /flavors/{id} answers 404 "Flavor <id>
+// could not be found.".
+func (s *Server) RemoveFlavor(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flavors = slices.DeleteFunc(s.flavors, func(f *flavor) bool { return f.Name == name })
+}
+
+// Lock locks or unlocks a server: Nova then refuses suspend, resume and
+// delete with 409 "Instance <id> is locked".
+func (s *Server) Lock(id string, locked bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sv, ok := s.byID[id]; ok {
+		sv.set("locked", locked)
+	}
+}
+
+// SetTaskState sets a server's OS-EXT-STS:task_state ("suspending",
+// "deleting", ...; "" for none), as an action in progress would. Actions
+// on a server with a task state answer 409 "Cannot '<action>' instance
+// <id> while it is in task_state <state>".
+func (s *Server) SetTaskState(id, state string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sv, ok := s.byID[id]; ok {
+		if state == "" {
+			sv.set("OS-EXT-STS:task_state", nil)
+		} else {
+			sv.set("OS-EXT-STS:task_state", state)
+		}
+	}
 }
 
 // ExpireTokens revokes every token issued so far, as their expiry would.

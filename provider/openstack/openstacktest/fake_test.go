@@ -123,26 +123,60 @@ func TestSharedFaults(t *testing.T) {
 	srv := openstacktest.NewServer(t, provider.Account{Domain: "a.example", UniqueIdentifier: "id-a"})
 	tok, _ := token(t, srv)
 	for _, tt := range []struct {
-		fault openstacktest.Fault
-		want  string
+		fault            openstacktest.Fault
+		servers, flavors string
 	}{
-		{openstacktest.FaultWrongShape, `{}`},
-		{openstacktest.FaultNullList, `{"servers":null}`},
-		{openstacktest.FaultWrongType, `{"servers":{}}`},
+		{openstacktest.FaultWrongShape, `{}`, `{}`},
+		{openstacktest.FaultUnexpectedKey, `{"unexpected":true}`, `{"unexpected":true}`},
+		{openstacktest.FaultNullList, `{"servers":null}`, `{"flavors":null}`},
+		{openstacktest.FaultWrongType, `{"servers":{}}`, `{"servers":{}}`},
 	} {
 		t.Run(tt.fault.String()+" answers the next listing page and nothing else", func(t *testing.T) {
 			srv.FailNext(tt.fault, 1)
-			if status, _, body := get(t, srv, tok, "", "/flavors/detail"); status != 200 || !strings.Contains(body, `"flavors"`) {
-				t.Errorf("flavors got HTTP %d %s", status, body)
+			if status, _, body := get(t, srv, tok, "", "/servers/id-a"); status != 200 || !strings.Contains(body, `"server"`) {
+				t.Errorf("a server read got HTTP %d %s", status, body)
 			}
-			if _, _, body := get(t, srv, tok, "", "/servers/detail"); body != tt.want {
-				t.Errorf("listing %s, want %s", body, tt.want)
+			if _, _, body := get(t, srv, tok, "", "/servers/detail"); body != tt.servers {
+				t.Errorf("listing %s, want %s", body, tt.servers)
 			}
 			if _, _, body := get(t, srv, tok, "", "/servers/detail"); !strings.Contains(body, `"id-a"`) {
 				t.Errorf("listing after the fault %s", body)
 			}
+			srv.FailNext(tt.fault, 1)
+			if _, _, body := get(t, srv, tok, "", "/flavors/detail"); body != strings.ReplaceAll(tt.flavors, `"servers":{}`, `"flavors":{}`) {
+				t.Errorf("flavors %s, want %s", body, tt.flavors)
+			}
 		})
 	}
+	t.Run("no-next-link leaves the link out of a full page", func(t *testing.T) {
+		srv.FailNext(openstacktest.FaultNoNextLink, 1)
+		if _, _, body := get(t, srv, tok, "", "/servers/detail?limit=1"); strings.Contains(body, "servers_links") || !strings.Contains(body, `"id-a"`) {
+			t.Errorf("page %s", body)
+		}
+		if _, _, body := get(t, srv, tok, "", "/servers/detail?limit=1"); !strings.Contains(body, `"servers_links"`) {
+			t.Errorf("page after the fault %s", body)
+		}
+	})
+	t.Run("empty-object answers a server read with {}", func(t *testing.T) {
+		srv.FailNext(openstacktest.FaultEmptyObject, 1)
+		if status, _, body := get(t, srv, tok, "", "/servers/id-a"); status != 200 || body != `{}` {
+			t.Errorf("HTTP %d %s", status, body)
+		}
+	})
+	t.Run("deleted-meanwhile answers Nova's words for a server gone during the call", func(t *testing.T) {
+		srv.FailNext(openstacktest.FaultDeletedMeanwhile, 1)
+		req, _ := http.NewRequest(http.MethodDelete, srv.URL+"/compute/"+openstacktest.Region+"/v2.1/servers/id-a", nil)
+		req.Header.Set("X-Auth-Token", tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 404 || string(b) != `{"itemNotFound":{"code":404,"message":"Instance could not be found"}}` || len(srv.Accounts()) != 0 {
+			t.Errorf("HTTP %d %s, %d servers left", resp.StatusCode, b, len(srv.Accounts()))
+		}
+	})
 	t.Run("the redirect faults point at the RedirectTo target and the request is recorded", func(t *testing.T) {
 		srv.RedirectTo("http://127.0.0.1:1/elsewhere")
 		srv.FailNext(openstacktest.FaultRedirect307, 1)

@@ -47,6 +47,9 @@ func (s *Server) handle(function string, compute bool, h func(*request)) http.Ha
 		// a client that hangs up and cancel r.Context() (FaultSlow relies
 		// on it).
 		s.faults.Record(function, r)
+		for _, do := range s.takeHooks(function) {
+			do()
+		}
 		fault := s.faults.Take(function, appliesTo)
 		if s.faults.Redirect(w, fault) {
 			return
@@ -73,6 +76,9 @@ func (s *Server) handle(function string, compute bool, h func(*request)) http.Ha
 			}
 		case FaultTruncated:
 			truncate(w)
+			return
+		case FaultUnknownPath:
+			writeFault(w, http.StatusNotFound, "itemNotFound", "The resource could not be found.")
 			return
 		case FaultHTML:
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -285,6 +291,10 @@ func (s *Server) auth(q *request) {
 		t["is_domain"] = false
 	}
 	q.w.Header().Set("X-Subject-Token", tok)
+	if q.fault == FaultEmptyObject {
+		writeBytes(q.w, http.StatusCreated, []byte(`{}`))
+		return
+	}
 	writeJSON(q.w, http.StatusCreated, map[string]any{"token": t})
 }
 
@@ -372,7 +382,7 @@ func (s *Server) page(q *request, list []*server, path string) ([]*server, strin
 	end := min(start+limit, len(list))
 	page := list[start:end]
 	next := ""
-	if (len(page) == limit && limit > 0) || q.fault == FaultPageLoop {
+	if ((len(page) == limit && limit > 0) || q.fault == FaultPageLoop) && q.fault != FaultNoNextLink {
 		marker := query.Get("marker")
 		if marker == "" || q.fault != FaultPageLoop {
 			marker = "loop"
@@ -418,7 +428,7 @@ func (s *Server) listServers(q *request) {
 	if q.fault == FaultMalformed && len(items) > 0 {
 		items[0] = malformed(items[0])
 	}
-	if wrongShape(q) {
+	if wrongShape(q, "servers") {
 		return
 	}
 	writeBytes(q.w, http.StatusOK, joinJSON("servers", items, next))
@@ -438,23 +448,25 @@ func (s *Server) listNames(q *request) {
 	for i, sv := range page {
 		items[i], _ = json.Marshal(map[string]any{"id": sv.id(), "name": sv.name(), "links": serverLinks(q.base, sv.id())})
 	}
-	if wrongShape(q) {
+	if wrongShape(q, "servers") {
 		return
 	}
 	writeBytes(q.w, http.StatusOK, joinJSON("servers", items, next))
 }
 
-// wrongShape answers a server listing with the shape a listing-shape
-// fault stands for, and reports whether it did.
-func wrongShape(q *request) bool {
+// wrongShape answers a listing whose list is key with the shape a
+// listing-shape fault stands for, and reports whether it did.
+func wrongShape(q *request, key string) bool {
 	var body string
 	switch q.fault {
 	case FaultWrongShape:
 		body = `{}`
+	case FaultUnexpectedKey:
+		body = `{"unexpected":true}`
 	case FaultNullList:
-		body = `{"servers":null}`
+		body = `{"` + key + `":null}`
 	case FaultWrongType:
-		body = `{"servers":{}}`
+		body = `{"` + key + `":{}}`
 	default:
 		return false
 	}
@@ -478,6 +490,10 @@ func (s *Server) lookup(q *request) (*server, bool) {
 func (s *Server) showServer(q *request) {
 	sv, ok := s.lookup(q)
 	if !ok {
+		return
+	}
+	if q.fault == FaultEmptyObject {
+		writeBytes(q.w, http.StatusOK, []byte(`{}`))
 		return
 	}
 	var b []byte
@@ -610,8 +626,20 @@ func (s *Server) deleteServer(q *request) {
 	if !ok {
 		return
 	}
-	delete(s.byID, sv.id())
-	s.servers = slices.DeleteFunc(s.servers, func(x *server) bool { return x == sv })
+	if q.fault == FaultDeletedMeanwhile {
+		s.remove(sv.id())
+		writeFault(q.w, http.StatusNotFound, "itemNotFound", "Instance could not be found")
+		return
+	}
+	if locked, _ := sv.doc["locked"].(bool); locked {
+		writeFault(q.w, http.StatusConflict, "conflictingRequest", fmt.Sprintf("Instance %s is locked", sv.id()))
+		return
+	}
+	if ts, _ := sv.doc["OS-EXT-STS:task_state"].(string); ts == "deleting" {
+		q.w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	s.remove(sv.id())
 	q.w.WriteHeader(http.StatusNoContent)
 }
 
@@ -631,6 +659,19 @@ func (s *Server) serverAction(q *request) {
 			fmt.Sprintf("Cannot '%s' instance %s while it is in vm_state %s", action, sv.id(), state))
 	}
 	vmState, _ := sv.doc["OS-EXT-STS:vm_state"].(string)
+	action := "suspend"
+	if body["resume"] != nil {
+		action = "resume"
+	}
+	if locked, _ := sv.doc["locked"].(bool); locked {
+		writeFault(q.w, http.StatusConflict, "conflictingRequest", fmt.Sprintf("Instance %s is locked", sv.id()))
+		return
+	}
+	if ts, _ := sv.doc["OS-EXT-STS:task_state"].(string); ts != "" {
+		writeFault(q.w, http.StatusConflict, "conflictingRequest",
+			fmt.Sprintf("Cannot '%s' instance %s while it is in task_state %s", action, sv.id(), ts))
+		return
+	}
 	switch {
 	case body["suspend"] != nil:
 		if sv.status() != "ACTIVE" {
@@ -691,13 +732,16 @@ func (s *Server) listFlavors(q *request) {
 		items[i], _ = json.Marshal(s.flavorJSON(f, q.base))
 	}
 	next := ""
-	if len(page) == limit && limit > 0 {
+	if len(page) == limit && limit > 0 && q.fault != FaultNoNextLink {
 		nq := url.Values{}
 		for k, v := range query {
 			nq[k] = v
 		}
 		nq.Set("marker", page[len(page)-1].ID)
 		next = q.base + "/flavors/detail?" + nq.Encode()
+	}
+	if wrongShape(q, "flavors") {
+		return
 	}
 	writeBytes(q.w, http.StatusOK, joinJSON("flavors", items, next))
 }
@@ -707,6 +751,10 @@ func (s *Server) showFlavor(q *request) {
 	id := q.r.PathValue("id")
 	for _, f := range s.flavors {
 		if f.ID == id {
+			if q.fault == FaultEmptyObject {
+				writeBytes(q.w, http.StatusOK, []byte(`{}`))
+				return
+			}
 			writeJSON(q.w, http.StatusOK, map[string]any{"flavor": s.flavorJSON(f, q.base)})
 			return
 		}

@@ -22,6 +22,7 @@ func (s *Server) routes() {
 	h(FnResources, s.resources)
 	h(FnNextID, s.nextID)
 	h(FnPools, s.listPools)
+	h(FnVersion, s.version)
 	h(FnConfig, s.onGuest(s.getConfig))
 	h(FnSetConfig, s.onGuest(s.setConfig))
 	h(FnStatus, s.onGuest(s.currentStatus))
@@ -86,7 +87,15 @@ type resEntry struct {
 	DiskWrite *int64   `json:"diskwrite,omitempty"`
 }
 
-// resources answers GET /cluster/resources (type "vm", "node" or all).
+// resources answers GET /cluster/resources (type "vm", "node" or all) as
+// pve-manager builds it (PVE/API2/Cluster.pm, PVE/API2Tools.pm
+// extract_vm_stats): a guest's name, status, template flag, uptime and
+// sizes come from the status its node last broadcast, where qemu-server
+// writes an unnamed VM as "VM <vmid>" and pve-container an unnamed
+// container as "CT<vmid>"; without a recent broadcast (its node is down)
+// a guest has status "unknown" and none of those fields. Its lock and tags
+// come from the configuration itself (tags from pve-manager 7.3 on:
+// Options.Version), its pool from the pool configuration.
 func (s *Server) resources(w http.ResponseWriter, r *http.Request) {
 	typ := r.Form.Get("type")
 	malformed, _ := r.Context().Value(malformedKey{}).(bool)
@@ -103,22 +112,26 @@ func (s *Server) resources(w http.ResponseWriter, r *http.Request) {
 	}
 	if (typ == "" || typ == "vm") && !s.opts.NoPrivileges {
 		now := s.opts.Now()
+		tags := s.tagsInResources()
 		for _, id := range slices.Sorted(maps.Keys(s.guests)) {
 			v := s.guests[id]
-			e := resEntry{ID: v.typ + "/" + strconv.Itoa(v.vmid), Type: v.typ, VMID: v.vmid, Name: v.name(), Node: v.node,
-				Status: v.status, Pool: v.pool, Tags: v.config["tags"], Lock: v.lock}
-			tmpl := 0
-			if v.template() {
-				tmpl = 1
+			e := resEntry{ID: v.typ + "/" + strconv.Itoa(v.vmid), Type: v.typ, VMID: v.vmid, Node: v.node,
+				Status: "unknown", Pool: v.pool, Lock: v.lock}
+			if tags {
+				e.Tags = v.config["tags"]
 			}
-			e.Template = &tmpl
 			if malformed && !v.template() {
 				e.VMID = strconv.Itoa(v.vmid) + "x"
 				malformed = false
 			}
-			if s.down[v.node] {
-				e.Status = "unknown"
-			} else {
+			if !s.down[v.node] {
+				e.Name = v.listedName()
+				e.Status = v.status
+				tmpl := 0
+				if v.template() {
+					tmpl = 1
+				}
+				e.Template = &tmpl
 				mem, _ := strconv.ParseInt(v.config["memory"], 10, 64)
 				e.MaxCPU, e.MaxMem, e.MaxDisk = 2, mem<<20, 32<<30
 				var zero int64
@@ -140,6 +153,30 @@ func (s *Server) resources(w http.ResponseWriter, r *http.Request) {
 		out = []resEntry{}
 	}
 	writeData(w, out)
+}
+
+// version answers GET /version as pve-manager does (PVE/API2.pm).
+func (s *Server) version(w http.ResponseWriter, r *http.Request) {
+	writeData(w, map[string]string{"version": s.opts.Version, "release": release(s.opts.Version), "repoid": "faa83925c9641325"})
+}
+
+// release is the "x.y" point release of a pve-manager version: "8.2.4"
+// and "8.2-1" give "8.2".
+func release(version string) string {
+	parts := strings.FieldsFunc(version, func(r rune) bool { return r == '.' || r == '-' })
+	if len(parts) < 2 {
+		return version
+	}
+	return parts[0] + "." + parts[1]
+}
+
+// tagsInResources reports whether /cluster/resources carries tags: from
+// pve-manager 7.3 on (commit d18b6982, "api: /cluster/resources: add tags
+// to returned properties", released in 7.2-14/7.3-1).
+func (s *Server) tagsInResources() bool {
+	var major, minor int
+	fmt.Sscanf(release(s.opts.Version), "%d.%d", &major, &minor)
+	return major > 7 || (major == 7 && minor >= 3)
 }
 
 // nextID answers GET /cluster/nextid with the lowest free VM ID, as a
@@ -179,7 +216,8 @@ func (s *Server) listPools(w http.ResponseWriter, r *http.Request) {
 type guestHandler func(w http.ResponseWriter, r *http.Request, v *vm)
 
 // onGuest checks the node (known, online), the privileges and the guest
-// (exists on that node, of that type) before h.
+// (exists on that node, of that type) before h. A missing guest gets the
+// wording of the call Proxmox VE would fail in; see missing.
 func (s *Server) onGuest(h guestHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		node, typ := r.PathValue("node"), r.PathValue("type")
@@ -199,11 +237,40 @@ func (s *Server) onGuest(h guestHandler) http.HandlerFunc {
 		}
 		v := s.guests[vmid]
 		if v == nil || v.node != node || v.typ != typ {
-			writeError(w, http.StatusInternalServerError, fmt.Sprintf("Configuration file '%s' does not exist", confPath(node, typ, vmid)), nil)
+			s.missing(w, r, node, typ, vmid)
 			return
 		}
 		h(w, r, v)
 	}
+}
+
+// missing answers a call on a guest that is not on the node, as Proxmox
+// VE does:
+//
+//   - most calls load the configuration first and fail with
+//     "Configuration file 'nodes/pve1/qemu-server/105.conf' does not
+//     exist" (pve-guest-common, PVE::AbstractConfig::load_config), HTTP 500;
+//   - a QEMU start or stop forks its task first, and the task fails with
+//     that text (qemu-server, vm_start and vm_stop load the configuration
+//     in the worker); so does an LXC start;
+//   - an LXC stop checks that the container runs before anything else
+//     and answers HTTP 500 "CT 105 not running" (pve-container,
+//     PVE/API2/LXC/Status.pm).
+func (s *Server) missing(w http.ResponseWriter, r *http.Request, node, typ string, vmid int) {
+	text := fmt.Sprintf("Configuration file '%s' does not exist", confPath(node, typ, vmid))
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/status/"+r.PathValue("action")) {
+		action := r.PathValue("action")
+		switch {
+		case typ == "lxc" && action == "stop":
+			writeError(w, http.StatusInternalServerError, fmt.Sprintf("CT %d not running", vmid), nil)
+			return
+		case action == "start" || action == "stop":
+			prefix := map[string]string{"qemu": "qm", "lxc": "vz"}[typ]
+			writeData(w, s.newTask(node, prefix+action, strconv.Itoa(vmid), s.user(r), func() string { return text }))
+			return
+		}
+	}
+	writeError(w, http.StatusInternalServerError, text, nil)
 }
 
 // nodeOK answers for an unknown or offline node, as the contacted node's
@@ -301,23 +368,29 @@ func (s *Server) setConfig(w http.ResponseWriter, r *http.Request, v *vm) {
 	writeData(w, nil)
 }
 
-// locked answers for a guest with a lock, as every write does; s.mu is
-// held.
+// locked answers for a guest with a lock, as every write does
+// (PVE::AbstractConfig::check_lock: "VM is locked (backup)", "CT is
+// locked (backup)"); s.mu is held.
 func (s *Server) locked(w http.ResponseWriter, v *vm) bool {
 	if v.lock == "" {
 		return false
 	}
+	writeError(w, http.StatusInternalServerError, v.lockText(), nil)
+	return true
+}
+
+// lockText is check_lock's message for the guest's lock.
+func (v *vm) lockText() string {
 	who := "VM"
 	if v.typ == "lxc" {
 		who = "CT"
 	}
-	writeError(w, http.StatusInternalServerError, fmt.Sprintf("%s is locked (%s)", who, v.lock), nil)
-	return true
+	return fmt.Sprintf("%s is locked (%s)", who, v.lock)
 }
 
 // currentStatus answers GET .../status/current.
 func (s *Server) currentStatus(w http.ResponseWriter, r *http.Request, v *vm) {
-	out := map[string]any{"vmid": v.vmid, "name": v.name(), "status": v.status, "uptime": 0, "ha": map[string]any{"managed": 0}}
+	out := map[string]any{"vmid": v.vmid, "name": v.listedName(), "status": v.status, "uptime": 0, "ha": map[string]any{"managed": 0}}
 	if v.status == "running" {
 		out["uptime"] = int64(s.opts.Now().Sub(v.start) / time.Second)
 		out["pid"] = 4000 + v.vmid
@@ -331,28 +404,46 @@ func (s *Server) currentStatus(w http.ResponseWriter, r *http.Request, v *vm) {
 	writeData(w, out)
 }
 
-// power answers POST .../status/start and .../status/stop with a task.
+// power answers POST .../status/start and .../status/stop with a task,
+// with the wordings of qemu-server and pve-container for a guest already
+// in that state: a QEMU start of a running VM is a task that fails with
+// "VM 105 already running" (vm_start), a QEMU stop of a stopped VM a task
+// that succeeds (vm_stop returns early); pve-container refuses both in the
+// API handler, HTTP 500 "CT 105 already running" and "CT 105 not running".
+// A lock other than "suspended" fails either task with check_lock's
+// message.
 func (s *Server) power(w http.ResponseWriter, r *http.Request, v *vm) {
 	action := r.PathValue("action")
 	prefix := "qm"
 	if v.typ == "lxc" {
 		prefix = "vz"
 	}
+	id := strconv.Itoa(v.vmid)
 	switch action {
 	case "start":
-		if s.locked(w, v) {
+		if v.typ == "lxc" && v.status == "running" {
+			writeError(w, http.StatusInternalServerError, "CT "+id+" already running", nil)
 			return
 		}
-		if v.status == "running" {
-			writeError(w, http.StatusInternalServerError, fmt.Sprintf("VM %d already running", v.vmid), nil)
-			return
-		}
-		writeData(w, s.newTask(v.node, prefix+"start", strconv.Itoa(v.vmid), s.user(r), func() string {
+		writeData(w, s.newTask(v.node, prefix+"start", id, s.user(r), func() string {
+			switch {
+			case v.status == "running":
+				return "VM " + id + " already running"
+			case v.lock != "" && v.lock != "suspended":
+				return v.lockText()
+			}
 			v.status, v.start = "running", s.opts.Now()
 			return "OK"
 		}))
 	case "stop":
-		writeData(w, s.newTask(v.node, prefix+"stop", strconv.Itoa(v.vmid), s.user(r), func() string {
+		if v.typ == "lxc" && v.status != "running" {
+			writeError(w, http.StatusInternalServerError, "CT "+id+" not running", nil)
+			return
+		}
+		writeData(w, s.newTask(v.node, prefix+"stop", id, s.user(r), func() string {
+			if v.lock != "" && v.lock != "suspended" {
+				return v.lockText()
+			}
 			v.status = "stopped"
 			return "OK"
 		}))
@@ -394,7 +485,17 @@ func (s *Server) clone(w http.ResponseWriter, r *http.Request, src *vm) {
 		return
 	}
 	if old := s.guests[newid]; old != nil {
-		writeError(w, http.StatusInternalServerError, fmt.Sprintf("VM %d already exists on node '%s'", newid, old.node), nil)
+		// qemu-server refuses a config file on the target node by name;
+		// otherwise PVE::Cluster::check_vmid_unused names the type and node
+		// of the guest that holds the ID.
+		msg := fmt.Sprintf("VM %d already exists on node '%s'", newid, old.node)
+		if old.typ == "lxc" {
+			msg = fmt.Sprintf("CT %d already exists on node '%s'", newid, old.node)
+		}
+		if src.typ == "qemu" && old.node == target {
+			msg = fmt.Sprintf("unable to create VM %d: config file already exists", newid)
+		}
+		writeError(w, http.StatusInternalServerError, msg, nil)
 		return
 	}
 	pool := f.Get("pool")
@@ -427,19 +528,26 @@ func (s *Server) clone(w http.ResponseWriter, r *http.Request, src *vm) {
 	}))
 }
 
-// destroy answers DELETE /nodes/{node}/{type}/{vmid} with a task that
-// fails while the guest runs.
+// destroy answers DELETE /nodes/{node}/{type}/{vmid} as qemu-server and
+// pve-container do: a running guest is refused before any task, HTTP 500
+// "VM 105 is running - destroy failed" (qemu-server destroy_vm's early
+// checks) or "unable to destroy CT 105 - container is running"
+// (pve-container); a locked guest's task fails with check_lock's message.
 func (s *Server) destroy(w http.ResponseWriter, r *http.Request, v *vm) {
-	if s.locked(w, v) {
+	prefix, running := "qm", fmt.Sprintf("VM %d is running - destroy failed", v.vmid)
+	if v.typ == "lxc" {
+		prefix, running = "vz", fmt.Sprintf("unable to destroy CT %d - container is running", v.vmid)
+	}
+	if v.status == "running" {
+		writeError(w, http.StatusInternalServerError, running, nil)
 		return
 	}
-	prefix := "qm"
-	if v.typ == "lxc" {
-		prefix = "vz"
-	}
 	writeData(w, s.newTask(v.node, prefix+"destroy", strconv.Itoa(v.vmid), s.user(r), func() string {
-		if v.status == "running" {
-			return fmt.Sprintf("VM %d is running - destroy failed", v.vmid)
+		switch {
+		case v.status == "running":
+			return running
+		case v.lock != "":
+			return v.lockText()
 		}
 		if s.guests[v.vmid] == v {
 			delete(s.guests, v.vmid)

@@ -19,7 +19,10 @@
 // CSRFPreventionToken header required on every write.
 //
 // A stateful cluster of nodes with QEMU VMs, LXC containers and templates:
-// GET /cluster/resources, /cluster/nextid, /pools, /access/permissions;
+// GET /cluster/resources (as pve-manager builds it: an unnamed guest listed
+// as "VM 105" or "CT105", tags from 7.3 on, status "unknown" and nothing
+// else for a guest whose node is down), /cluster/nextid, /pools,
+// /access/permissions, /version;
 // per guest GET and PUT .../config (digest checked, tags validated
 // against the tag format), GET .../status/current, POST .../status/start
 // and .../status/stop, POST .../clone, DELETE; and tasks: every slow call
@@ -52,5 +55,23 @@
 // [Server.SetNodeDown] takes a node offline the way a cluster shows it (its
 // guests' status turns "unknown", calls to it answer 595);
 // [Server.ExpireTickets] and [Server.FailNextTask] cover ticket expiry and
-// failed tasks.
+// failed tasks; [Server.FaultOnly] points faults at the named calls (the
+// listing-shape faults at a guest's configuration, say).
+//
+// # Changes by others, and Proxmox VE's words for them
+//
+// [Server.Remove], [Server.SetStatus], [Server.SetLock], [Server.SetConfig]
+// and [Server.Replace] (a VM ID reused) change the cluster as another
+// administrator would, and [Server.OnNext] runs such a change just before
+// the next request for a call, so that a test can put it between two
+// calls of a client. The fake then answers with the texts Proxmox VE uses
+// (from its source: pve-guest-common, qemu-server, pve-container,
+// pve-cluster): "Configuration file 'nodes/pve1/qemu-server/105.conf' does
+// not exist" for a guest that is not there (as a failed task for a QEMU
+// start or stop), "CT 105 not running" and "CT 105 already running" from an
+// LXC stop or start, "VM 105 already running" as a QEMU start task's exit
+// status, "VM 105 is running - destroy failed" and "unable to destroy CT
+// 105 - container is running", "VM is locked (backup)", and "unable to
+// create VM 106: config file already exists" or "VM 106 already exists on
+// node 'pve2'" from a clone onto a VM ID in use.
 package proxmoxtest

@@ -44,6 +44,7 @@ const (
 	FnResources   = "GET /cluster/resources"
 	FnNextID      = "GET /cluster/nextid"
 	FnPools       = "GET /pools"
+	FnVersion     = "GET /version"
 	FnConfig      = "GET /nodes/{node}/{type}/{vmid}/config"
 	FnSetConfig   = "PUT /nodes/{node}/{type}/{vmid}/config"
 	FnStatus      = "GET /nodes/{node}/{type}/{vmid}/status/current"
@@ -70,7 +71,13 @@ const (
 //
 // The listing faults apply to GET /cluster/resources only, after
 // authentication: FaultWrongShape answers {} (no "data"), FaultNullList
-// {"data":null} and FaultWrongType {"data":{}}.
+// {"data":null} and FaultWrongType {"data":{}}. [Server.FaultOnly] points
+// them at the other reads a listing makes instead: GET /pools answers
+// them as /cluster/resources does; GET .../config, /access/permissions
+// and /version, whose data is an object, answer FaultWrongShape with the
+// envelope holding an empty object ({"data":{}}: a configuration without
+// its digest, permissions without /vms, a version without its number),
+// FaultNullList {"data":null} and FaultWrongType {"data":[]}.
 type Fault = providertest.Fault
 
 // The faults.
@@ -140,10 +147,16 @@ type Options struct {
 	// TLS serves https with a self-signed certificate; see
 	// [Server.CertSHA256].
 	TLS bool
-	// Now is the clock for ctime of clones and ticket expiry (default
-	// time.Now).
+	// Now is the clock for ctime of clones, uptimes and ticket expiry
+	// (default time.Now).
 	Now func() time.Time
+	// Version is the pve-manager version GET /version reports (default
+	// DefaultVersion). Before 7.3, /cluster/resources has no tags.
+	Version string
 }
+
+// DefaultVersion is the pve-manager version the fake reports by default.
+const DefaultVersion = "8.2.4"
 
 // Guest is a guest as seeded in [Options.Guests] or returned by
 // [Server.Guests].
@@ -185,6 +198,8 @@ type Server struct {
 	tasks     map[string]*fakeTask
 	tickets   map[string]*issued
 	faults    panelfake.Faults
+	only      []string // FaultOnly's functions
+	hooks     map[string][]func()
 	taskFails []string
 	pid       int
 }
@@ -226,6 +241,9 @@ func New(opts Options) *Server {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Version == "" {
+		opts.Version = DefaultVersion
 	}
 	s := &Server{
 		opts:    opts,
@@ -284,6 +302,85 @@ func (s *Server) FailAfter(f Fault, skip, n int) { s.faults.FailAfter(f, skip, n
 // answer with.
 func (s *Server) RedirectTo(target string) { s.faults.RedirectTo(target) }
 
+// FaultOnly makes faults apply to requests for the given functions only
+// (FnConfig, FnPermissions, ...), instead of where each fault's
+// documentation says; with no function, it restores that.
+func (s *Server) FaultOnly(functions ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.only = slices.Clone(functions)
+}
+
+// OnNext runs do once, just before the fake answers the next request for
+// function, so that a test can change the cluster between two calls of
+// a client, as another administrator would: [Server.Remove],
+// [Server.SetStatus], [Server.SetLock], [Server.Replace].
+func (s *Server) OnNext(function string, do func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hooks == nil {
+		s.hooks = map[string][]func(){}
+	}
+	s.hooks[function] = append(s.hooks[function], do)
+}
+
+// Remove deletes a guest, as a destroy by someone else would.
+func (s *Server) Remove(vmid int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.guests, vmid)
+}
+
+// SetStatus powers a guest on ("running", a fresh start) or off
+// ("stopped"), as its owner or another administrator would.
+func (s *Server) SetStatus(vmid int, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v := s.guests[vmid]; v != nil {
+		if status == "running" && v.status != "running" {
+			v.start = s.opts.Now()
+		}
+		v.status = status
+	}
+}
+
+// SetLock sets a guest's lock ("backup", "migrate", ...; "" removes it).
+func (s *Server) SetLock(vmid int, lock string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v := s.guests[vmid]; v != nil {
+		v.lock = lock
+	}
+}
+
+// Replace destroys the guest with g's VM ID, if any, and creates g in its
+// place, started now when its status is "running": a VM ID reused, as a
+// reinstall by another tool does.
+func (s *Server) Replace(g Guest) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.guests, g.VMID)
+	s.add(g)
+	s.guests[g.VMID].start = s.opts.Now()
+}
+
+// SetConfig sets (or, with "", deletes) configuration keys of a guest, as
+// an edit by someone else would; tags and the name are keys like the
+// others ("tags", "name" or "hostname").
+func (s *Server) SetConfig(vmid int, kv map[string]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v := s.guests[vmid]; v != nil {
+		for k, val := range kv {
+			if val == "" {
+				delete(v.config, k)
+			} else {
+				v.config[k] = val
+			}
+		}
+	}
+}
+
 // FailNextTask makes the next task end with exitstatus instead of "OK",
 // without its effect.
 func (s *Server) FailNextTask(exitstatus string) {
@@ -340,7 +437,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, pattern := s.mux.Handler(r)
 	fn := strings.Replace(pattern, "/api2/json", "", 1)
 	s.faults.Record(fn, r)
-	f := s.faults.Take(fn, func(f Fault, fn string) bool { return applies(f, fn, r) })
+	s.mu.Lock()
+	only := s.only
+	hooks := s.hooks[fn]
+	delete(s.hooks, fn)
+	s.mu.Unlock()
+	for _, do := range hooks {
+		do()
+	}
+	f := s.faults.Take(fn, func(f Fault, fn string) bool {
+		if len(only) > 0 {
+			return f != FaultNone && slices.Contains(only, fn)
+		}
+		return applies(f, fn, r)
+	})
 	if err := r.ParseForm(); err != nil {
 		writeError(w, http.StatusBadRequest, "Parameter verification failed.", map[string]string{"body": "unable to parse form"})
 		return
@@ -389,7 +499,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if body, ok := wrongShapes[f]; ok {
+	if body, ok := wrongShape(f, fn); ok {
 		writeRaw(w, "200 OK", "application/json;charset=UTF-8", len(body), []byte(body))
 		return
 	}
@@ -401,11 +511,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 type malformedKey struct{}
 
-// wrongShapes are the /cluster/resources answers of the listing faults.
-var wrongShapes = map[Fault]string{
-	FaultWrongShape: `{}`,
-	FaultNullList:   `{"data":null}`,
-	FaultWrongType:  `{"data":{}}`,
+// wrongShape returns the answer of a listing fault to a request for fn:
+// a list's envelope without its list, or an object's without its keys.
+func wrongShape(f Fault, fn string) (string, bool) {
+	list := fn == FnResources || fn == FnPools
+	switch f {
+	case FaultWrongShape:
+		if list {
+			return `{}`, true
+		}
+		return `{"data":{}}`, true
+	case FaultNullList:
+		return `{"data":null}`, true
+	case FaultWrongType:
+		if list {
+			return `{"data":{}}`, true
+		}
+		return `{"data":[]}`, true
+	}
+	return "", false
 }
 
 // applies reports whether f can affect request r for fn.

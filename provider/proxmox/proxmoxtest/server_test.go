@@ -93,7 +93,7 @@ func TestFakeSpeaksTheWireFormat(t *testing.T) {
 		if status, _ := call(t, srv, http.MethodGet, "/nodes/pve1/qemu/105/config", nil); status != "595 No route to host" {
 			t.Errorf("got %q", status)
 		}
-		if _, body := call(t, srv, http.MethodGet, "/cluster/resources?type=vm", nil); !strings.Contains(body, `"vmid":105,"name":"web105.example.com","node":"pve1","status":"unknown"`) {
+		if _, body := call(t, srv, http.MethodGet, "/cluster/resources?type=vm", nil); !strings.Contains(body, `{"id":"qemu/105","type":"qemu","vmid":105,"node":"pve1","status":"unknown"}`) {
 			t.Errorf("resources %s", body)
 		}
 	})
@@ -137,6 +137,70 @@ func TestSharedFaults(t *testing.T) {
 		reqs := srv.Requests(proxmoxtest.FnResources)
 		if last := reqs[len(reqs)-1]; last.Query.Get("type") != "vm" || last.Method != "GET" {
 			t.Errorf("recorded %+v", last)
+		}
+	})
+}
+
+func TestFakeListsGuestsAsPveManagerDoes(t *testing.T) {
+	guests := []proxmoxtest.Guest{
+		{VMID: 200, Node: "pve1", Tags: []string{"plan-a"}},
+		{VMID: 201, Type: "lxc", Node: "pve1"},
+	}
+	t.Run("unnamed guests are listed as VM n and CTn, with their tags", func(t *testing.T) {
+		srv := proxmoxtest.New(proxmoxtest.Options{Guests: guests})
+		defer srv.Close()
+		_, body := call(t, srv, http.MethodGet, "/cluster/resources?type=vm", nil)
+		for _, want := range []string{`"vmid":200,"name":"VM 200"`, `"vmid":201,"name":"CT201"`, `"tags":"plan-a"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("resources %s lacks %s", body, want)
+			}
+		}
+		if _, body := call(t, srv, http.MethodGet, "/version", nil); body != `{"data":{"release":"8.2","repoid":"faa83925c9641325","version":"8.2.4"}}` {
+			t.Errorf("version %s", body)
+		}
+	})
+	t.Run("before 7.3 the listing has no tags", func(t *testing.T) {
+		srv := proxmoxtest.New(proxmoxtest.Options{Guests: guests, Version: "7.2-11"})
+		defer srv.Close()
+		if _, body := call(t, srv, http.MethodGet, "/cluster/resources?type=vm", nil); strings.Contains(body, `"tags"`) {
+			t.Errorf("resources %s has tags", body)
+		}
+		if _, body := call(t, srv, http.MethodGet, "/version", nil); !strings.Contains(body, `"release":"7.2"`) {
+			t.Errorf("version %s", body)
+		}
+	})
+	t.Run("FaultOnly points the listing faults at a guest's configuration", func(t *testing.T) {
+		srv := proxmoxtest.New(proxmoxtest.Options{Guests: guests})
+		defer srv.Close()
+		srv.FaultOnly(proxmoxtest.FnConfig)
+		for _, tt := range []struct {
+			fault proxmoxtest.Fault
+			want  string
+		}{
+			{proxmoxtest.FaultWrongShape, `{"data":{}}`},
+			{proxmoxtest.FaultNullList, `{"data":null}`},
+			{proxmoxtest.FaultWrongType, `{"data":[]}`},
+		} {
+			srv.FailNext(tt.fault, 1)
+			if _, body := call(t, srv, http.MethodGet, "/cluster/resources?type=vm", nil); !strings.Contains(body, `"vmid":200`) {
+				t.Errorf("%s: resources %s", tt.fault, body)
+			}
+			if _, body := call(t, srv, http.MethodGet, "/nodes/pve1/qemu/200/config", nil); body != tt.want {
+				t.Errorf("%s: config %s, want %s", tt.fault, body, tt.want)
+			}
+		}
+	})
+	t.Run("a missing guest gets the wording of the call", func(t *testing.T) {
+		srv := proxmoxtest.New(proxmoxtest.Options{Guests: guests})
+		defer srv.Close()
+		if status, _ := call(t, srv, http.MethodPost, "/nodes/pve1/lxc/299/status/stop", url.Values{}); status != "500 CT 299 not running" {
+			t.Errorf("LXC stop: %q", status)
+		}
+		if status, _ := call(t, srv, http.MethodDelete, "/nodes/pve1/lxc/299", nil); status != "500 Configuration file 'nodes/pve1/lxc/299.conf' does not exist" {
+			t.Errorf("LXC delete: %q", status)
+		}
+		if status, body := call(t, srv, http.MethodPost, "/nodes/pve1/qemu/299/status/start", url.Values{}); status != "200 OK" || !strings.Contains(body, ":qmstart:299:") {
+			t.Errorf("QEMU start: %q %s (the task fails, not the call)", status, body)
 		}
 	})
 }

@@ -47,6 +47,22 @@ func (v *vm) name() string {
 	return v.config["name"]
 }
 
+// listedName is the name /cluster/resources shows: the configured one,
+// or the placeholder qemu-server ("VM 105") and pve-container ("CT105",
+// whitespace removed) write for a guest without one.
+func (v *vm) listedName() string {
+	if n := strings.Join(strings.Fields(v.name()), ""); n != "" {
+		if v.typ == "lxc" {
+			return n
+		}
+		return v.name()
+	}
+	if v.typ == "lxc" {
+		return "CT" + strconv.Itoa(v.vmid)
+	}
+	return "VM " + strconv.Itoa(v.vmid)
+}
+
 func (v *vm) template() bool { return v.config["template"] == "1" }
 
 func (v *vm) tags() []string { return splitTags(v.config["tags"]) }
