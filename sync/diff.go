@@ -36,9 +36,9 @@ import (
 //
 // An account unknown to billing is never terminated. A key held by two
 // open services, two accounts, or a record with an empty or invalid key,
-// unknown status or no ID, becomes a [Conflict] and gets nothing else. An
-// ended service that shares its key with one open service is ignored in
-// favour of it.
+// unknown status, no ID or an ID another service also has, becomes a
+// [Conflict] and gets nothing else. An ended service that shares its key
+// with one open service is ignored in favour of it.
 //
 // Diff returns an error for invalid options, an error wrapping
 // [ErrStalePlan] when Options.ExpectFingerprint does not match, and an
@@ -95,6 +95,7 @@ type differ struct {
 	rhead, rnext []int32
 	lhead, lnext []int32
 	invalid      map[string]string // invalid key -> why
+	repeated     map[string]int    // service ID -> count, for IDs held by several services
 	liveLocal    int
 
 	remoteDigest, localDigest digest
@@ -159,6 +160,7 @@ func (d *differ) index() {
 		d.lkeys[i] = k
 		d.idx[k] = int32(i)
 	}
+	d.findRepeatedIDs()
 	if len(d.idx) < len(d.local) {
 		d.lhead = make([]int32, len(d.local))
 		d.lnext = make([]int32, len(d.local))
@@ -185,6 +187,30 @@ func (d *differ) index() {
 		}
 		d.rnext[j] = d.ronly[k]
 		d.ronly[k] = int32(j) + 1
+	}
+}
+
+// findRepeatedIDs notes the service IDs that more than one service
+// holds. Billing gives every service its own ID, so a repeat is a fault of
+// the listing (a bad join, a copied row), and acting on either record
+// could change the wrong service.
+func (d *differ) findRepeatedIDs() {
+	ids := make(map[string]int, len(d.local))
+	for i := range d.local {
+		if id := d.local[i].ID; id != "" {
+			ids[id]++
+		}
+	}
+	if len(ids) == len(d.local) {
+		return
+	}
+	for id, n := range ids {
+		if n > 1 {
+			if d.repeated == nil {
+				d.repeated = make(map[string]int)
+			}
+			d.repeated[id] = n
+		}
 	}
 }
 
@@ -268,7 +294,7 @@ func (d *differ) classifyEntry(e *entry) {
 	simple := e.nr <= 1 && e.nl <= 1 && (acct == nil || acct.Status.Valid())
 	if simple && e.nl == 1 {
 		s := &d.local[e.l]
-		simple = s.ID != "" && s.Status.Valid()
+		simple = s.ID != "" && s.Status.Valid() && d.repeated[s.ID] == 0
 		holder = s
 	}
 	live := false
@@ -287,6 +313,10 @@ func (d *differ) classifyEntry(e *entry) {
 			switch {
 			case s.ID == "":
 				reasons = append(reasons, "a service has no ID")
+			case d.repeated[s.ID] > 0:
+				if r := fmt.Sprintf("service ID %s is held by %d services in billing", s.ID, d.repeated[s.ID]); !slices.Contains(reasons, r) {
+					reasons = append(reasons, r)
+				}
 			case !s.Status.Valid():
 				reasons = append(reasons, fmt.Sprintf("service %s has unknown status %q", s.ID, s.Status))
 			case s.Status.open():

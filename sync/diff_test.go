@@ -310,3 +310,26 @@ func TestDiffFindsProductsRegardlessOfCase(t *testing.T) {
 		})
 	}
 }
+
+func TestDiffRepeatedServiceIDIsAConflict(t *testing.T) {
+	remote := []provider.Account{acct("b.example", "b", "b@example.net", "silver", "", on)}
+	local := []Service{
+		svc("1", "a.example", "a", "silver", "", ServiceStatusActive),
+		svc("1", "b.example", "b", "silver", "", ServiceStatusCancelled),
+	}
+	p, err := Diff(remote, local, Options{TerminateLocal: true, TerminateRemote: true, Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Actions)+len(p.Deferred)+len(p.Held) != 0 {
+		t.Errorf("planned %d actions, %d deferred, %d held for records sharing service ID 1, want none: %+v",
+			len(p.Actions), len(p.Deferred), len(p.Held), slices.Concat(p.Actions, p.Deferred, p.Held))
+	}
+	got := map[string]bool{}
+	for _, c := range p.Conflicts {
+		got[c.Key] = strings.Contains(c.Reason, "service ID 1")
+	}
+	if !got["a.example"] || !got["b.example"] {
+		t.Errorf("conflicts %+v, want a.example and b.example, each naming service ID 1", p.Conflicts)
+	}
+}

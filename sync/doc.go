@@ -36,8 +36,9 @@
 //     terminations unless Options.AllowEmpty;
 //   - terminations for a missing account or incorrect nameservers can wait
 //     for several runs in a row (Options.ConfirmRuns, Options.SeenMissing);
-//   - records with a duplicate, empty or invalid key, or an unknown status,
-//     are reported as conflicts and never acted on.
+//   - records with a duplicate, empty or invalid key, an unknown status,
+//     or a service ID that another service also has, are reported as
+//     conflicts and never acted on.
 //
 // # Applying
 //

@@ -48,8 +48,11 @@ func fuzzWorld(data []byte) ([]provider.Account, []Service, Options) {
 	var local []Service
 	for i := range s.pick(12) {
 		id := fmt.Sprint(i + 1)
-		if s.pick(16) == 0 {
+		switch s.pick(16) {
+		case 0:
 			id = ""
+		case 1:
+			id = "1" // repeats the first service's ID
 		}
 		local = append(local, Service{
 			ID: id, Domain: fuzzKeys[s.pick(len(fuzzKeys))], ClientEmail: fuzzEmails[s.pick(len(fuzzEmails))],
@@ -205,6 +208,19 @@ func checkPlan(t *testing.T, remote []provider.Account, local []Service, opts Op
 		}
 		if conflicted[a.Key] {
 			t.Fatalf("%s planned for conflicted key %q", a.Kind, a.Key)
+		}
+	}
+
+	// A service ID held by two services makes both keys conflicts.
+	ids := map[string]int{}
+	for _, s := range local {
+		if s.ID != "" {
+			ids[s.ID]++
+		}
+	}
+	for _, s := range local {
+		if k, err := norm.key(s.Domain); err == nil && ids[s.ID] > 1 && !conflicted[k] {
+			t.Fatalf("service ID %s is repeated, yet key %q is not a conflict", s.ID, k)
 		}
 	}
 	for _, a := range planned {

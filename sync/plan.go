@@ -43,7 +43,8 @@ type Plan struct {
 	Held []Action `json:"held"`
 	// Conflicts lists keys the engine will not guess about: keys shared by
 	// two records on one side, and records with an empty or invalid key,
-	// unknown status or no ID. Nothing else is planned for them.
+	// unknown status, or no ID or one that another service also has.
+	// Nothing else is planned for them.
 	Conflicts []Conflict `json:"conflicts"`
 	// SeenMissing is Options.SeenMissing for the next run: the keys missing
 	// or judged incorrect in this run with their count of consecutive runs.

@@ -157,6 +157,21 @@ func scenarios() []scenario {
 	})
 	add("conflicts-are-reported-and-not-acted-on", r, l, Options{TerminateLocal: true, TerminateRemote: true})
 
+	// Billing must give every service its own ID: two rows with one ID are
+	// a store fault (a bad join, a copied row), and acting on either could
+	// terminate the wrong thing.
+	r, l = withMatched([]provider.Account{
+		acct("cancelled-twin.example", "ct", "ct@example.net", "silver", "", on),
+		acct("tripled.example", "tr", "tr@example.net", "silver", "", on),
+	}, []Service{
+		svc("1", "live-twin.example", "lt", "silver", "", ServiceStatusActive),
+		svc("1", "cancelled-twin.example", "ct", "silver", "", ServiceStatusCancelled),
+		svc("2", "tripled.example", "tr", "silver", "", ServiceStatusActive),
+		svc("2", "tripled.example", "tr", "silver", "", ServiceStatusActive),
+		svc("2", "elsewhere.example", "el", "silver", "", ServiceStatusSuspended),
+	})
+	add("a-repeated-service-id-is-a-conflict", r, l, Options{TerminateLocal: true, TerminateRemote: true})
+
 	r, l = withMatched([]provider.Account{acct("reordered.example", "ro", "ro@example.net", "silver", "", off)},
 		[]Service{
 			svc("1", "reordered.example", "ro", "silver", "", ServiceStatusTerminated),
