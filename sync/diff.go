@@ -45,27 +45,45 @@ import (
 // [*UnsafePlanError] when the plan exceeds Options.Limits without
 // Options.Force.
 func Diff(remote []provider.Account, local []Service, opts Options) (*Plan, error) {
-	cfg, err := resolve(opts)
+	d, p, err := diff(remote, local, opts)
 	if err != nil {
 		return nil, err
 	}
+	if err := d.judge(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// diff makes the plan without judging it: Diff without the fingerprint
+// check and the limits.
+func diff(remote []provider.Account, local []Service, opts Options) (*differ, *Plan, error) {
+	cfg, err := resolve(opts)
+	if err != nil {
+		return nil, nil, err
+	}
 	if len(remote) > math.MaxInt32-1 || len(local) > math.MaxInt32-1 {
-		return nil, fmt.Errorf("sync: diff: more than %d records on one side", math.MaxInt32-1)
+		return nil, nil, fmt.Errorf("sync: diff: more than %d records on one side", math.MaxInt32-1)
 	}
 	d := &differ{cfg: cfg, remote: remote, local: local}
 	d.index()
 	d.classify()
 	p := d.finish()
+	p.Imports, d.importsHeld = d.judgeImports(p)
 	p.Fingerprint = d.fingerprint(p)
-	if want := strings.TrimSpace(opts.ExpectFingerprint); want != "" && !strings.EqualFold(want, p.Fingerprint) {
-		return nil, fmt.Errorf("sync: diff: %w: the inputs now give fingerprint %.12s, not the approved %.12s", ErrStalePlan, p.Fingerprint, want)
+	return d, p, nil
+}
+
+// judge checks the plan against Options.ExpectFingerprint and, unless
+// Options.Force, the limits.
+func (d *differ) judge(p *Plan) error {
+	if want := strings.TrimSpace(d.cfg.ExpectFingerprint); want != "" && !strings.EqualFold(want, p.Fingerprint) {
+		return fmt.Errorf("sync: diff: %w: the inputs now give fingerprint %.12s, not the approved %.12s", ErrStalePlan, p.Fingerprint, want)
 	}
-	if !opts.Force {
-		if err := d.checkLimits(p); err != nil {
-			return nil, err
-		}
+	if !d.cfg.Force {
+		return d.checkLimits(p)
 	}
-	return p, nil
+	return nil
 }
 
 // entry is one key with the records holding it. Records of one key are
@@ -96,7 +114,8 @@ type differ struct {
 	lhead, lnext []int32
 	invalid      map[string]string // invalid key -> why
 	repeated     map[string]int    // service ID -> count, for IDs held by several services
-	liveLocal    int
+	liveLocal    int // live services in the billing listing
+	liveFound    int // live services whose key the server lists
 
 	remoteDigest, localDigest digest
 
@@ -106,6 +125,7 @@ type differ struct {
 	population    int
 	seenOut       map[string]int
 	guard         string // why exports and terminations are held, if they are
+	importsHeld   bool   // the imports exceed the limit and billing's services do not vouch for them
 
 	accts arena[provider.Account]
 	svcs  arena[Service]
@@ -309,7 +329,11 @@ func (d *differ) classifyEntry(e *entry) {
 			}
 		}
 		var open, ended []*Service
-		for _, s := range d.localOf(e) {
+		locals := d.localOf(e)
+		for _, s := range locals {
+			if s.Status.live() && e.nr > 0 {
+				d.liveFound++
+			}
 			switch {
 			case s.ID == "":
 				reasons = append(reasons, "a service has no ID")
@@ -353,6 +377,9 @@ func (d *differ) classifyEntry(e *entry) {
 		live = holder != nil && holder.Status.live()
 		if e.nr > 0 || live {
 			d.population++
+		}
+		if e.nr > 0 && live {
+			d.liveFound++
 		}
 	}
 
@@ -769,6 +796,42 @@ func (d *differ) keep() []bool {
 	return keep
 }
 
+// judgeImports decides whether the imports may exceed
+// Limits.MaxImportFraction of the population, and says why in a sentence
+// for Plan.Imports ("" when they are within it).
+//
+// The import limit is there for a server whose known accounts suddenly
+// look unknown to billing: a wrong key field or a wrong server gives a
+// billing listing whose services the server does not list, beside a
+// server listing whose accounts billing does not know, and importing them
+// would give every customer a second service. A server billing has never
+// seen, or one imported in MaxActions batches, has the second half of that
+// picture but not the first: the services billing holds for it are on it.
+// So imports beyond the fraction are allowed when billing has no live
+// service for the server (a first import), or when no more than
+// MaxImportFraction of its live services are missing from the server; and
+// refused otherwise. What the rule cannot see is a billing listing cut
+// short: a Store must return an error rather than part of a listing.
+func (d *differ) judgeImports(p *Plan) (note string, held bool) {
+	l := d.cfg.limits
+	n := p.Counts[KindImport]
+	if d.population < l.MinPopulation || d.population == 0 || float64(n) <= l.MaxImportFraction*float64(d.population) {
+		return "", false
+	}
+	known, found := d.liveLocal, d.liveFound
+	switch {
+	case known == 0:
+		return fmt.Sprintf("%d imports are not limited: billing has no live service on this server, so this is its first import", n), false
+	case float64(known-found) <= l.MaxImportFraction*float64(known):
+		return fmt.Sprintf("%d imports are not limited: %d of billing's %d live services are on the server, so the accounts billing lacks are new to it", n, found, known), false
+	}
+	note = fmt.Sprintf("%d imports are held: only %d of billing's %d live services are on the server, so the accounts billing lacks may be ones it knows under another key; check the key field and the server", n, found, known)
+	if d.cfg.Force {
+		note += " (forced)"
+	}
+	return note, true
+}
+
 func (d *differ) checkLimits(p *Plan) error {
 	l := d.cfg.limits
 	classes := []struct {
@@ -785,6 +848,12 @@ func (d *differ) checkLimits(p *Plan) error {
 	for i, c := range classes {
 		if i == 0 && l.MaxTerminations >= 0 && c.count > l.MaxTerminations {
 			return &UnsafePlanError{Class: c.name, Count: c.count, Population: d.population, MaxCount: l.MaxTerminations, Plan: p}
+		}
+		if c.name == "imports" {
+			if d.importsHeld {
+				return &UnsafePlanError{Class: c.name, Count: c.count, Population: d.population, MaxFraction: c.max, Detail: p.Imports, Plan: p}
+			}
+			continue // within the fraction, or allowed past it (judgeImports)
 		}
 		if d.population >= l.MinPopulation && d.population > 0 && float64(c.count) > c.max*float64(d.population) {
 			return &UnsafePlanError{Class: c.name, Count: c.count, Population: d.population, MaxFraction: c.max, Plan: p}

@@ -139,7 +139,7 @@ func TestDiffLimits(t *testing.T) {
 		}
 		return r, l
 	}
-	build := func(inSync, ended, remoteOnly int) ([]provider.Account, []Service) {
+	build := func(inSync, ended, remoteOnly, missing int) ([]provider.Account, []Service) {
 		r, l := population(inSync)
 		cr, cl := cancelled(ended)
 		r, l = append(r, cr...), append(l, cl...)
@@ -147,14 +147,18 @@ func TestDiffLimits(t *testing.T) {
 			d := fmt.Sprintf("n%d.example", i)
 			r = append(r, acct(d, "u", "u@example.net", "silver", "", on))
 		}
+		for i := range missing {
+			d := fmt.Sprintf("m%d.example", i)
+			l = append(l, svc("m"+d, d, "u", "silver", "", ServiceStatusActive))
+		}
 		return r, l
 	}
 	tests := []struct {
-		name                string
-		inSync, ended, news int
-		opts                Options
-		class               string // "" when the plan is safe
-		count, pop          int
+		name                         string
+		inSync, ended, news, missing int
+		opts                         Options
+		class                        string // "" when the plan is safe
+		count, pop                   int
 	}{
 		{name: "three terminations in ten keys are within 30%", inSync: 7, ended: 3},
 		{name: "four terminations in ten keys are refused", inSync: 6, ended: 4, class: "terminations", count: 4, pop: 10},
@@ -162,14 +166,14 @@ func TestDiffLimits(t *testing.T) {
 		{name: "the absolute cap applies at any population", inSync: 200, ended: 26, class: "terminations", count: 26, pop: 226},
 		{name: "a negative cap removes the absolute cap", inSync: 200, ended: 26, opts: Options{Limits: Limits{MaxTerminations: -1}}},
 		{name: "a raised fraction admits more", inSync: 5, ended: 5, opts: Options{Limits: Limits{MaxTerminateFraction: 0.5}}},
-		{name: "imports are capped too", inSync: 6, news: 4, class: "imports", count: 4, pop: 10},
-		{name: "a fraction of 1 turns the import check off", inSync: 0, news: 12, opts: Options{Limits: Limits{MaxImportFraction: 1}}},
+		{name: "imports are capped when billing's services are missing from the server", inSync: 2, news: 4, missing: 4, class: "imports", count: 4, pop: 10},
+		{name: "a fraction of 1 turns the import check off", inSync: 0, news: 12, missing: 2, opts: Options{Limits: Limits{MaxImportFraction: 1}}},
 		{name: "deferred actions count toward the limits", inSync: 6, ended: 4, opts: Options{MaxActions: 1}, class: "terminations", count: 4, pop: 10},
 		{name: "Force returns an unsafe plan", inSync: 6, ended: 4, opts: Options{Force: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, l := build(tt.inSync, tt.ended, tt.news)
+			r, l := build(tt.inSync, tt.ended, tt.news, tt.missing)
 			opts := tt.opts
 			opts.TerminateRemote = true
 			p, err := Diff(r, l, opts)
@@ -195,7 +199,7 @@ func TestDiffLimits(t *testing.T) {
 		})
 	}
 	t.Run("the error says what was exceeded and how to proceed", func(t *testing.T) {
-		r, l := build(6, 4, 0)
+		r, l := build(6, 4, 0, 0)
 		_, err := Diff(r, l, Options{TerminateRemote: true})
 		want := "sync: unsafe plan: 4 terminations are 40.0% of 10 live keys, over the 30% limit; review the plan and set Force to apply it"
 		if err == nil || err.Error() != want {
@@ -332,4 +336,88 @@ func TestDiffRepeatedServiceIDIsAConflict(t *testing.T) {
 	if !got["a.example"] || !got["b.example"] {
 		t.Errorf("conflicts %+v, want a.example and b.example, each naming service ID 1", p.Conflicts)
 	}
+}
+
+// The import limit catches a server whose known accounts suddenly look
+// unknown to billing (a wrong key field, a wrong server), not the first
+// import of a server or its import in MaxActions batches.
+func TestDiffImportLimit(t *testing.T) {
+	// world returns a server with the given accounts known to billing,
+	// accounts billing lacks, and live services the server does not list.
+	world := func(known, fresh, missing int) ([]provider.Account, []Service) {
+		r, l := population(known)
+		for i := range fresh {
+			d := fmt.Sprintf("new%04d.example", i)
+			r = append(r, acct(d, fmt.Sprintf("n%d", i), fmt.Sprintf("n%d@example.net", i), "silver", "", on))
+		}
+		for i := range missing {
+			d := fmt.Sprintf("lost%04d.example", i)
+			l = append(l, svc(fmt.Sprint("lost", i), d, "l", "silver", "", ServiceStatusActive))
+		}
+		return r, l
+	}
+	opts := func(o Options) Options {
+		o.Now = testNow
+		o.Products = map[string]string{"silver": "7"}
+		return o
+	}
+	tests := []struct {
+		name                  string
+		known, fresh, missing int
+		opts                  Options
+		refused               bool
+		imports, deferred     int
+		note                  string // a part of Plan.Imports or of the error
+	}{
+		{name: "the first import of a server billing has never seen is allowed", fresh: 50,
+			imports: 50, note: "billing has no live service on this server, so this is its first import"},
+		{name: "the next batch of a gradual import is allowed", known: 10, fresh: 990, opts: Options{MaxActions: 10},
+			imports: 10, deferred: 980, note: "10 of billing's 10 live services are on the server"},
+		{name: "a few services gone beside many new accounts are allowed", known: 90, fresh: 500, missing: 10,
+			imports: 500, note: "90 of billing's 100 live services are on the server"},
+		{name: "a server whose known accounts look unknown is refused", fresh: 100, missing: 100,
+			refused: true, note: "only 0 of billing's 100 live services are on the server"},
+		{name: "MaxActions does not get a refused import through", fresh: 100, missing: 100, opts: Options{MaxActions: 5},
+			refused: true, note: "only 0 of billing's 100 live services are on the server"},
+		{name: "Force applies a held import and the plan says so", fresh: 100, missing: 100, opts: Options{Force: true, TerminateLocal: true},
+			imports: 100, note: "(forced)"},
+		{name: "imports within the fraction need no reason", known: 80, fresh: 20, imports: 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, l := world(tt.known, tt.fresh, tt.missing)
+			o := opts(tt.opts)
+			o.Limits.MaxExportFraction = 1 // the missing services are exports; this test is about imports
+			p, err := Diff(r, l, o)
+			var unsafe *UnsafePlanError
+			if tt.refused {
+				if !errors.As(err, &unsafe) || unsafe.Class != "imports" || !strings.Contains(err.Error(), tt.note) || !strings.Contains(unsafe.Plan.Imports, tt.note) {
+					t.Fatalf("err = %v, want an unsafe import plan saying %q", err, tt.note)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Diff: %v", err)
+			}
+			if p.Counts[KindImport] != tt.imports+tt.deferred || len(p.Deferred) < tt.deferred {
+				t.Errorf("%d imports, %d deferred; want %d and %d", p.Counts[KindImport], len(p.Deferred), tt.imports+tt.deferred, tt.deferred)
+			}
+			if (tt.note == "") != (p.Imports == "") || !strings.Contains(p.Imports, tt.note) {
+				t.Errorf("Plan.Imports = %q, want it to say %q", p.Imports, tt.note)
+			}
+		})
+	}
+	t.Run("a key field billing does not fill is refused", func(t *testing.T) {
+		r, l := world(0, 40, 0)
+		for i := range 40 {
+			s := svc(fmt.Sprint(i+1), r[i].Domain, "", "silver", "", ServiceStatusActive)
+			s.Username = "" // billing keeps no usernames for this server
+			l = append(l, s)
+		}
+		_, err := Diff(r, l, opts(Options{KeyField: "username"}))
+		var unsafe *UnsafePlanError
+		if !errors.As(err, &unsafe) || unsafe.Class != "imports" || !strings.Contains(err.Error(), "only 0 of billing's 40 live services") {
+			t.Fatalf("err = %v, want the imports refused", err)
+		}
+	})
 }

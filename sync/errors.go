@@ -27,6 +27,10 @@ type UnsafePlanError struct {
 	MaxFraction float64
 	// MaxCount is the absolute cap exceeded (Limits.MaxTerminations), or 0.
 	MaxCount int
+	// Detail says why the class was refused when its size alone does not:
+	// for imports, how few of billing's live services the server lists
+	// (Plan.Imports). It is empty otherwise.
+	Detail string
 	// Plan is the plan that was refused, for showing to a person; apply it
 	// only after a decision to force it.
 	Plan *Plan
@@ -36,7 +40,10 @@ type UnsafePlanError struct {
 // live keys, over the 30% limit; review the plan and set Force to apply
 // it".
 func (e *UnsafePlanError) Error() string {
-	const hint = "; review the plan and set Force to apply it"
+	hint := "; review the plan and set Force to apply it"
+	if e.Detail != "" {
+		hint = "; " + e.Detail + hint
+	}
 	if e.MaxFraction == 0 {
 		return fmt.Sprintf("sync: unsafe plan: %d %s exceed the cap of %d%s", e.Count, e.Class, e.MaxCount, hint)
 	}

@@ -52,18 +52,19 @@ func ExampleDiff() {
 
 // Run lists, plans and applies in one call. synctest.Store and
 // providertest.Fake stand in for the billing system and the server.
-func ExampleRun() {
+func ExampleExecutor_Run() {
 	fake := providertest.NewFake(provider.Account{
 		Email: "jo@example.com", Username: "jo", Domain: "example.com", Product: "gold", Status: provider.StatusActive,
 	})
 	store := synctest.NewStore()
 	store.AddProduct("gold")
 
-	report, err := acsync.Run(context.Background(), fake, store, acsync.Options{
+	e := acsync.Executor{Provider: fake, Store: store, Notifier: store, Journal: store}
+	report, err := e.Run(context.Background(), acsync.Options{
 		Products:      store.Products(),
 		ResetPassword: true,
 		Emails:        acsync.Emails{Welcome: true},
-	}, acsync.Executor{})
+	})
 	if err != nil {
 		fmt.Println(err)
 		return

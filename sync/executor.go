@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/accountsync/accountsync/provider"
+	"golang.org/x/sync/errgroup"
 )
 
 // DefaultConcurrency is how many keys an [Executor] works on at once when
@@ -44,9 +45,8 @@ type Executor struct {
 
 // Apply carries out the plan's Actions: first the CreateProduct actions,
 // then the CreateClient actions, then the rest, grouped by key, several
-// keys at once (Concurrency). It lists the server and loads the services
-// once, and re-checks every action's precondition against those fresh
-// listings before acting:
+// keys at once (Concurrency). It re-checks every action's precondition
+// against the listings before acting:
 //
 //   - an action whose effect is already in place is skipped, so applying a
 //     plan a second time, say after a crash halfway, creates nothing twice;
@@ -56,9 +56,17 @@ type Executor struct {
 //   - a remote action the provider has no capability for fails with
 //     [provider.ErrNotSupported].
 //
+// The listings are those the plan was made from when it came from
+// [Executor.Plan] and this is its first Apply, so that a sync lists each
+// side once. Otherwise (a plan from [Diff], read back from JSON, or
+// applied before) Apply lists both sides afresh first. To apply a plan
+// reviewed earlier exactly as it was reviewed, plan again with
+// Options.ExpectFingerprint instead (see [Executor.Run]).
+//
 // A failed action is recorded in the [Report] and the others go on; an
 // action waiting for a product or client whose creation failed fails too.
-// Reviews are not acted on.
+// Reviews are not acted on. A Store that implements [Batcher] gets its
+// writes grouped.
 //
 // Apply returns an error, and changes nothing, when the plan is nil, the
 // executor lacks what the plan needs, or a listing fails. When ctx is done
@@ -69,21 +77,20 @@ func (e *Executor) Apply(ctx context.Context, p *Plan) (*Report, error) {
 	if err := e.check(p); err != nil {
 		return nil, err
 	}
+	l := p.source.take()
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("sync: apply: %w", err)
 	}
-	var remote []provider.Account
-	var local []Service
-	if actionable(p) {
+	if l == nil && actionable(p) {
 		var err error
-		if remote, err = e.Provider.ListAccounts(ctx); err != nil {
-			return nil, fmt.Errorf("sync: apply: list accounts: %w", err)
-		}
-		if local, err = e.Store.Services(ctx); err != nil {
-			return nil, fmt.Errorf("sync: apply: load services: %w", err)
+		if l, err = e.list(ctx, "sync: apply: "); err != nil {
+			return nil, err
 		}
 	}
-	return e.apply(ctx, p, remote, local)
+	if l == nil {
+		l = &Listing{}
+	}
+	return e.apply(ctx, p, l)
 }
 
 func actionable(p *Plan) bool {
@@ -160,13 +167,16 @@ type applier struct {
 
 	progress gosync.Mutex // serialises Progress calls and guards reported
 	reported int
+
+	batch *batch
 }
 
-func (e *Executor) apply(ctx context.Context, p *Plan, remote []provider.Account, local []Service) (*Report, error) {
+func (e *Executor) apply(ctx context.Context, p *Plan, l *Listing) (*Report, error) {
 	x := &applier{
 		e: e, plan: p, log: e.Logger, dom: newNormalizer("domain"), journal: e.Journal,
 		report:   newReport(p),
 		products: map[string]string{}, clients: map[string]string{}, failedDep: map[string]error{},
+		batch:    newBatch(e.Store),
 	}
 	if x.log == nil {
 		x.log = slog.New(slog.DiscardHandler)
@@ -178,14 +188,14 @@ func (e *Executor) apply(ctx context.Context, p *Plan, remote []provider.Account
 	if keyField == "" {
 		keyField = "domain"
 	}
-	var products, clients []*Action
+	var reviews, products, clients []*Action
 	groups := map[string][]*Action{}
 	var order []string
 	for i := range p.Actions {
 		a := &p.Actions[i]
 		switch a.Kind {
 		case KindReview:
-			x.finish(ctx, a, OutcomeSkipped, serviceID(a), "needs review: "+a.Reason, nil)
+			reviews = append(reviews, a)
 		case KindCreateProduct:
 			products = append(products, a)
 		case KindCreateClient:
@@ -198,24 +208,26 @@ func (e *Executor) apply(ctx context.Context, p *Plan, remote []provider.Account
 		}
 	}
 
-	// Index the fresh listings, for the keys of the plan only.
+	// Index the listings, for the keys of the plan only.
 	states := make(map[string]*keyState, len(groups))
 	for k := range groups {
 		states[k] = &keyState{}
 	}
-	norm := newNormalizer(keyField)
-	for _, a := range remote {
-		if k, err := norm.key(a.Identifier(keyField)); err == nil {
-			if st := states[k]; st != nil {
-				st.remote = append(st.remote, a)
+	if len(states) > 0 {
+		norm := newNormalizer(keyField)
+		for _, a := range l.Remote {
+			if k, err := norm.key(a.Identifier(keyField)); err == nil {
+				if st := states[k]; st != nil {
+					st.remote = append(st.remote, a)
+				}
 			}
 		}
-	}
-	for i := range local {
-		if k, err := norm.key(local[i].Identifier(keyField)); err == nil {
-			if st := states[k]; st != nil {
-				s := local[i]
-				st.local = append(st.local, &s)
+		for i := range l.Local {
+			if k, err := norm.key(l.Local[i].Identifier(keyField)); err == nil {
+				if st := states[k]; st != nil {
+					s := l.Local[i]
+					st.local = append(st.local, &s)
+				}
 			}
 		}
 	}
@@ -228,30 +240,53 @@ func (e *Executor) apply(ctx context.Context, p *Plan, remote []provider.Account
 		}
 	}
 
-	x.each(ctx, len(products), func(i int) {
+	if err := x.batch.begin(ctx); err != nil {
+		return nil, fmt.Errorf("sync: apply: begin a batch: %w", err)
+	}
+	// A failed commit stops the run: what follows would be lost the same way.
+	actx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	run := func(a *Action, act func() (Outcome, string, string, error)) {
+		err := x.batch.do(actx, func() bool {
+			out, id, msg, err := act()
+			x.finish(actx, a, out, id, msg, err)
+			return out != OutcomeSkipped && a.changesServer()
+		})
+		if err != nil {
+			stop(err)
+		}
+	}
+	for _, a := range reviews {
+		run(a, func() (Outcome, string, string, error) {
+			return OutcomeSkipped, serviceID(a), "needs review: " + a.Reason, nil
+		})
+	}
+	x.each(actx, len(products), func(i int) {
 		a := products[i]
-		out, id, msg, err := x.createProduct(ctx, a)
-		x.finish(ctx, a, out, id, msg, err)
+		run(a, func() (Outcome, string, string, error) { return x.createProduct(actx, a) })
 	})
-	x.each(ctx, len(clients), func(i int) {
+	x.each(actx, len(clients), func(i int) {
 		a := clients[i]
-		out, id, msg, err := x.createClient(ctx, a, firstAccount[a.Key])
-		x.finish(ctx, a, out, id, msg, err)
+		run(a, func() (Outcome, string, string, error) { return x.createClient(actx, a, firstAccount[a.Key]) })
 	})
-	x.each(ctx, len(order), func(i int) {
+	x.each(actx, len(order), func(i int) {
 		st := states[order[i]]
 		for _, a := range groups[order[i]] {
-			if ctx.Err() != nil {
+			if actx.Err() != nil {
 				return
 			}
-			out, id, msg, err := x.do(ctx, a, st)
-			x.finish(ctx, a, out, id, msg, err)
+			run(a, func() (Outcome, string, string, error) { return x.do(actx, a, st) })
 		}
 	})
+	berr := x.batch.commit(ctx, false)
 
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	sortFailures(x.report.Failures, p)
+	if berr != nil {
+		return x.report, fmt.Errorf("sync: apply: stopped after %d of %d actions: write to billing: %w (the actions since the last commit are not in billing; the next run does them again)",
+			x.done, len(p.Actions), berr)
+	}
 	if err := ctx.Err(); err != nil {
 		return x.report, fmt.Errorf("sync: apply: stopped after %d of %d actions: %w", x.done, len(p.Actions), err)
 	}
@@ -261,27 +296,24 @@ func (e *Executor) apply(ctx context.Context, p *Plan, remote []provider.Account
 // each runs fn(0..n-1) on at most Concurrency goroutines, and starts no
 // more once ctx is done.
 func (x *applier) each(ctx context.Context, n int, fn func(i int)) {
-	limit := x.e.Concurrency
-	if limit <= 0 {
-		limit = DefaultConcurrency
+	var g errgroup.Group
+	g.SetLimit(x.e.concurrency())
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		g.Go(func() error {
+			if ctx.Err() == nil {
+				fn(i)
+			}
+			return nil
+		})
 	}
-	sem := make(chan struct{}, limit)
-	var wg gosync.WaitGroup
-	for i := 0; i < n; i++ {
-		select {
-		case <-ctx.Done():
-		case sem <- struct{}{}:
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			fn(i)
-		}()
+	g.Wait()
+}
+
+func (e *Executor) concurrency() int {
+	if e.Concurrency <= 0 {
+		return DefaultConcurrency
 	}
-	wg.Wait()
+	return e.Concurrency
 }
 
 // finish records an action's outcome in the report, the journal, the log

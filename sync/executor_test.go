@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	gosync "sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -519,9 +522,9 @@ func (failingServices) Services(context.Context) ([]acsync.Service, error) {
 
 func TestRun(t *testing.T) {
 	ctx := context.Background()
-	t.Run("a run lists, plans and applies with the store as notifier and journal", func(t *testing.T) {
+	t.Run("a run lists, plans and applies, journalling every action", func(t *testing.T) {
 		w := newWorld()
-		rep, err := acsync.Run(ctx, w.fake, w.store, w.options(acsync.Options{}), acsync.Executor{})
+		rep, err := w.executor().Run(ctx, w.options(acsync.Options{}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -532,12 +535,27 @@ func TestRun(t *testing.T) {
 			t.Error("a second plan is not empty")
 		}
 	})
+	t.Run("a run lists each side once", func(t *testing.T) {
+		w := newWorld()
+		store := &countingStore{Store: w.store}
+		e := &acsync.Executor{Provider: w.fake, Store: store, Notifier: w.store, Journal: w.store}
+		if _, err := e.Run(ctx, w.options(acsync.Options{})); err != nil {
+			t.Fatal(err)
+		}
+		if n := w.fake.Calls(providertest.OpList); n != 1 {
+			t.Errorf("the server was listed %d times, want once", n)
+		}
+		if n := store.services.Load(); n != 1 {
+			t.Errorf("the services were loaded %d times, want once", n)
+		}
+	})
 	t.Run("the key field comes from the provider's metadata", func(t *testing.T) {
 		fake := providertest.NewFake(account("new.example", "Jo", "jo@example.net", "silver", "", provider.StatusActive))
 		fake.SetMetadata(provider.Metadata{Type: "fake", UniqueIdentifierField: "username"})
 		store := synctest.NewStore()
 		store.AddProduct("silver")
-		rep, err := acsync.Run(ctx, fake, store, acsync.Options{Products: store.Products()}, acsync.Executor{})
+		e := &acsync.Executor{Provider: fake, Store: store}
+		rep, err := e.Run(ctx, acsync.Options{Products: store.Products()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -548,7 +566,7 @@ func TestRun(t *testing.T) {
 	t.Run("a failed listing plans nothing", func(t *testing.T) {
 		w := newWorld()
 		w.fake.Fail(providertest.OpList, provider.ErrTransient)
-		rep, err := acsync.Run(ctx, w.fake, w.store, w.options(acsync.Options{TerminateLocal: true, AllowEmpty: true}), acsync.Executor{})
+		rep, err := w.executor().Run(ctx, w.options(acsync.Options{TerminateLocal: true, AllowEmpty: true}))
 		if !errors.Is(err, provider.ErrTransient) || rep != nil {
 			t.Fatalf("Run = %v, %v", rep, err)
 		}
@@ -561,7 +579,7 @@ func TestRun(t *testing.T) {
 		for i := range 30 {
 			w.store.AddService(acsync.Service{Domain: fmt.Sprintf("gone%d.example", i), Package: "silver", Status: acsync.ServiceStatusActive})
 		}
-		rep, err := acsync.Run(ctx, w.fake, w.store, w.options(acsync.Options{TerminateLocal: true}), acsync.Executor{})
+		rep, err := w.executor().Run(ctx, w.options(acsync.Options{TerminateLocal: true}))
 		var unsafe *acsync.UnsafePlanError
 		if !errors.As(err, &unsafe) || rep != nil || unsafe.Class != "terminations" {
 			t.Fatalf("Run = %v, %v", rep, err)
@@ -574,11 +592,157 @@ func TestRun(t *testing.T) {
 		w := newWorld()
 		reviewed := w.plan(t, acsync.Options{})
 		w.store.AddService(acsync.Service{Domain: "late.example", Package: "silver", Status: acsync.ServiceStatusActive})
-		_, err := acsync.Run(ctx, w.fake, w.store, w.options(acsync.Options{ExpectFingerprint: reviewed.Fingerprint}), acsync.Executor{})
+		_, err := w.executor().Run(ctx, w.options(acsync.Options{ExpectFingerprint: reviewed.Fingerprint}))
 		if !errors.Is(err, acsync.ErrStalePlan) {
 			t.Fatalf("err = %v, want ErrStalePlan", err)
 		}
 	})
+	t.Run("a plan reviewed as JSON is applied when the world still gives it", func(t *testing.T) {
+		w := newWorld()
+		e := w.executor()
+		l, err := e.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reviewed, err := e.Plan(ctx, l, w.options(acsync.Options{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		saved, _ := json.Marshal(reviewed)
+		var back acsync.Plan
+		if err := json.Unmarshal(saved, &back); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := e.Run(ctx, w.options(acsync.Options{ExpectFingerprint: back.Fingerprint}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Err() != nil || rep.Plan.Fingerprint != back.Fingerprint || len(w.store.Entries()) != len(back.Actions) {
+			t.Fatalf("report %+v", rep)
+		}
+	})
+}
+
+// countingStore counts the listings of the services.
+type countingStore struct {
+	*synctest.Store
+	services atomic.Int32
+}
+
+func (s *countingStore) Services(ctx context.Context) ([]acsync.Service, error) {
+	s.services.Add(1)
+	return s.Store.Services(ctx)
+}
+
+func TestPlanAsksTheStoreOnlyAboutTheClientsItNeeds(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		batch bool
+	}{
+		{"a store is asked one address at a time", false},
+		{"a store that finds many addresses at once is asked once", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld()
+			for i := range 50 {
+				w.store.AddClient(fmt.Sprintf("bystander%d@example.org", i))
+			}
+			store := &findingStore{Store: w.store, batch: tt.batch}
+			var s acsync.Store = store
+			if tt.batch {
+				s = batchFindingStore{store}
+			}
+			e := &acsync.Executor{Provider: w.fake, Store: s, Notifier: w.store, Journal: w.store}
+			l, err := e.List(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := w.options(acsync.Options{})
+			opts.Clients = nil // the store is asked instead
+			p, err := e.Plan(ctx, l, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The imports need known@example.net (which exists),
+			// a@new.example and b@new.example (which do not).
+			want := []string{"a@new.example", "b@new.example", "known@example.net"}
+			if got := store.asked(); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("asked about %v, want %v", got, want)
+			}
+			if tt.batch != (store.calls.Load() == 1) {
+				t.Errorf("%d calls to the store", store.calls.Load())
+			}
+			if p.Counts[acsync.KindCreateClient] != 2 {
+				t.Errorf("%d create-client actions, want 2 (known@example.net exists)", p.Counts[acsync.KindCreateClient])
+			}
+			for _, a := range p.Actions {
+				if a.Kind == acsync.KindImport && a.Key == "imp1.example" && a.Local.ClientID != w.known {
+					t.Errorf("imp1.example imports for client %q, want %q", a.Local.ClientID, w.known)
+				}
+			}
+		})
+	}
+	t.Run("a run in sync asks about no one", func(t *testing.T) {
+		w := newWorld()
+		if _, err := w.executor().Run(ctx, w.options(acsync.Options{})); err != nil {
+			t.Fatal(err)
+		}
+		store := &findingStore{Store: w.store}
+		e := &acsync.Executor{Provider: w.fake, Store: store, Notifier: w.store, Journal: w.store}
+		rep, err := e.Run(ctx, w.options(acsync.Options{}))
+		if err != nil || !rep.Plan.Empty() {
+			t.Fatalf("Run = %v, %v", rep, err)
+		}
+		if got := store.asked(); len(got) != 0 {
+			t.Errorf("asked about %v", got)
+		}
+	})
+}
+
+// findingStore records the addresses it is asked about.
+type findingStore struct {
+	*synctest.Store
+	batch bool
+	calls atomic.Int32
+	mu    gosync.Mutex
+	seen  []string
+}
+
+func (s *findingStore) FindClientByEmail(ctx context.Context, email string) (string, error) {
+	s.calls.Add(1)
+	s.note(email)
+	return s.Store.FindClientByEmail(ctx, email)
+}
+
+func (s *findingStore) note(emails ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen = append(s.seen, emails...)
+}
+
+func (s *findingStore) asked() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := slices.Clone(s.seen)
+	slices.Sort(out)
+	return out
+}
+
+// batchFindingStore is a findingStore that implements sync.ClientFinder.
+type batchFindingStore struct{ *findingStore }
+
+func (s batchFindingStore) FindClientsByEmail(ctx context.Context, emails []string) (map[string]string, error) {
+	s.calls.Add(1)
+	s.note(emails...)
+	out := map[string]string{}
+	for _, e := range emails {
+		if id, err := s.Store.FindClientByEmail(ctx, e); err == nil {
+			out[e] = id
+		}
+	}
+	return out, nil
 }
 
 func TestApplyingAFinishedPlanAgainChangesNothing(t *testing.T) {
@@ -653,4 +817,139 @@ func TestReportJSON(t *testing.T) {
 	if !strings.Contains(string(data), `"error":"sync: export ex.example: create account: fake: create account: transient failure"`) {
 		t.Errorf("failure not rendered as its message: %s", data)
 	}
+}
+
+func TestApplyWorksFromThePlansListingOnce(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld()
+	e := w.executor()
+	l, err := e.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.Plan(ctx, l, w.options(acsync.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Apply(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.fake.Calls(providertest.OpList); n != 1 {
+		t.Fatalf("the server was listed %d times for one plan and one Apply, want once", n)
+	}
+	rep, err := e.Apply(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := w.fake.Calls(providertest.OpList); n != 2 {
+		t.Errorf("a second Apply of the plan listed %d times in all, want a fresh listing", n)
+	}
+	if rep.Err() != nil || rep.NewClients != 0 || rep.Succeeded[acsync.KindImport] != 0 {
+		t.Errorf("the second Apply did work again: %+v", rep)
+	}
+}
+
+// batchingStore is a synctest.Store that implements sync.Batcher and
+// logs its batches beside the journal entries.
+type batchingStore struct {
+	*synctest.Store
+	failCommit error
+	mu         gosync.Mutex
+	open       bool
+	events     []string // "begin", "commit", "write outside a batch", or kind+" "+key
+}
+
+func (s *batchingStore) event(e string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events = append(s.events, e)
+}
+
+func (s *batchingStore) BeginBatch(context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.open = true
+	s.events = append(s.events, "begin")
+	return nil
+}
+
+func (s *batchingStore) CommitBatch(context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.open = false
+	if s.failCommit != nil {
+		s.events = append(s.events, "failed commit")
+		return s.failCommit
+	}
+	s.events = append(s.events, "commit")
+	return nil
+}
+
+func (s *batchingStore) Record(ctx context.Context, e acsync.Entry) error {
+	s.mu.Lock()
+	if !s.open {
+		s.events = append(s.events, "write outside a batch")
+	}
+	s.events = append(s.events, string(e.Kind)+" "+e.Key)
+	s.mu.Unlock()
+	return s.Store.Record(ctx, e)
+}
+
+func TestApplyCommitsBatchesBetweenActions(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld()
+	store := &batchingStore{Store: w.store}
+	e := &acsync.Executor{Provider: w.fake, Store: store, Notifier: store, Journal: store, Concurrency: 1}
+	p := w.plan(t, acsync.Options{StatusAuthority: acsync.SideLocal})
+	rep, err := e.Apply(ctx, p)
+	if err != nil || rep.Err() != nil {
+		t.Fatalf("Apply = %v, %v", err, rep.Err())
+	}
+	ev := store.events
+	if ev[0] != "begin" || ev[len(ev)-1] != "commit" {
+		t.Errorf("events run from %q to %q, want begin to commit", ev[0], ev[len(ev)-1])
+	}
+	remote := map[acsync.Kind]bool{acsync.KindExport: true, acsync.KindTerminateRemote: true,
+		acsync.KindSuspendRemote: true, acsync.KindUnsuspendRemote: true}
+	commits := 0
+	for i, x := range ev {
+		switch {
+		case x == "write outside a batch":
+			t.Errorf("a journal entry was written outside a batch: %v", ev)
+		case x == "commit":
+			commits++
+		case x == "begin":
+		default:
+			kind, _, _ := strings.Cut(x, " ")
+			if remote[acsync.Kind(kind)] && ev[i+1] != "commit" {
+				t.Errorf("%s is not followed by a commit: %v", x, ev)
+			}
+		}
+	}
+	if commits < 2 {
+		t.Errorf("%d commits for a plan with remote actions: %v", commits, ev)
+	}
+	if again := w.plan(t, acsync.Options{StatusAuthority: acsync.SideLocal}); !again.Empty() {
+		t.Error("after Apply, Diff still plans")
+	}
+
+	t.Run("a failed commit stops the run with an error", func(t *testing.T) {
+		w := newWorld()
+		store := &batchingStore{Store: w.store, failCommit: errors.New("disk full")}
+		e := &acsync.Executor{Provider: w.fake, Store: store, Notifier: store, Journal: store, Concurrency: 1}
+		p := w.plan(t, acsync.Options{})
+		rep, err := e.Apply(ctx, p)
+		if err == nil || !strings.Contains(err.Error(), "write to billing: disk full") || rep == nil {
+			t.Fatalf("Apply = %v, %v; want the report and the commit's error", rep, err)
+		}
+		done := 0
+		for _, m := range []map[acsync.Kind]int{rep.Succeeded, rep.Failed, rep.Skipped} {
+			for _, n := range m {
+				done += n
+			}
+		}
+		if done >= len(p.Actions) {
+			t.Errorf("the run went on after the failed commit: %d of %d actions", done, len(p.Actions))
+		}
+	})
 }

@@ -263,6 +263,11 @@ func (d *differ) fingerprint(p *Plan) string {
 		b = appendStr(b, k)
 		b = appendNum(b, uint64(p.SeenMissing[k]))
 	}
+	if p.Imports != "" {
+		// Last and only when set, so that plans without it keep their
+		// fingerprints; what comes before is self-delimiting.
+		b = appendStr(b, p.Imports)
+	}
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil))
 }

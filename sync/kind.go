@@ -177,6 +177,18 @@ func (a *Action) needsProduct() (string, bool) {
 	return "", false
 }
 
+// changesServer reports whether carrying out a changes the server, so
+// that its billing side must be durable before the run goes on.
+func (a *Action) changesServer() bool {
+	switch a.Kind {
+	case KindExport, KindTerminateRemote, KindSuspendRemote, KindUnsuspendRemote:
+		return true
+	case KindImport:
+		return a.ResetPassword
+	}
+	return false
+}
+
 // needsClient returns the normalised e-mail address whose [KindCreateClient]
 // action a must wait for, or "".
 func (a *Action) needsClient() (string, bool) {

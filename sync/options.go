@@ -157,7 +157,11 @@ type Options struct {
 
 	// MaxActions caps the actions of one run (reviews and the products and
 	// clients the kept actions need are not counted); the rest goes to
-	// Plan.Deferred, in plan order. 0 means no cap.
+	// Plan.Deferred, in plan order. 0 means no cap. It is a work limit, not
+	// a safety limit: Limits judge the whole plan, deferred actions
+	// included, because a class too big to be right is no safer in
+	// batches. (Imports are judged by what billing already holds, so a
+	// big server can be imported in batches; see Limits.MaxImportFraction.)
 	MaxActions int
 	// Limits are the safety limits; zero fields take the defaults.
 	Limits Limits
@@ -198,8 +202,15 @@ const (
 type Limits struct {
 	// MaxTerminateFraction caps TerminateLocal and TerminateRemote together.
 	MaxTerminateFraction float64
-	// MaxImportFraction caps Import. A billing listing that failed silently
-	// would otherwise import every account again.
+	// MaxImportFraction caps Import, but only while billing's live
+	// services are missing from the server: more than this fraction of
+	// them absent beside imports over this fraction of the population is
+	// the picture of a wrong key field or a wrong server, where importing
+	// would give customers second services. The first import of a server
+	// billing has no live service for, and the later batches of an import
+	// cut by MaxActions, are not capped; Plan.Imports says which case
+	// applied. A billing listing cut short would look like such a batch:
+	// that is why a Store returns an error rather than part of a listing.
 	MaxImportFraction float64
 	// MaxExportFraction caps Export.
 	MaxExportFraction float64

@@ -49,6 +49,16 @@ type Plan struct {
 	// SeenMissing is Options.SeenMissing for the next run: the keys missing
 	// or judged incorrect in this run with their count of consecutive runs.
 	SeenMissing map[string]int `json:"seenMissing"`
+	// Imports says why imports beyond Limits.MaxImportFraction of the
+	// population are allowed (billing has no live service on the server,
+	// so this is its first import; or billing's live services are on the
+	// server, so the accounts it lacks are new to it) or held (they are
+	// not, so a wrong key field or server is likely, and Diff returned an
+	// [*UnsafePlanError]). It is empty when the imports are within the
+	// fraction.
+	Imports string `json:"imports,omitempty"`
+
+	source *source // the listing of Executor.Plan, for the first Apply
 }
 
 // Conflict is a key the engine will not act on, with every record that has
@@ -139,6 +149,9 @@ func (p *Plan) WriteTable(w io.Writer) error {
 		for _, c := range p.Conflicts {
 			fmt.Fprintf(tw, "%s\t%d remote, %d local\t%s\n", cell(c.Key), len(c.Remote), len(c.Local), cell(c.Reason))
 		}
+	}
+	if p.Imports != "" {
+		fmt.Fprintf(tw, "\nImports: %s.\n", p.Imports)
 	}
 	fmt.Fprintf(tw, "\n%d in sync, %d actions, %d deferred, %d held, %d conflicts.\n",
 		p.InSync, len(p.Actions), len(p.Deferred), len(p.Held), len(p.Conflicts))

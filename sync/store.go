@@ -44,6 +44,44 @@ type Store interface {
 	CreateProduct(ctx context.Context, p NewProduct) (string, error)
 }
 
+// ClientFinder is an optional interface of a [Store] that looks up many
+// e-mail addresses in one call, as a database can with one query.
+// [Executor.Plan] uses it, when the Store implements it, to learn which of
+// the addresses its imports need have a client; otherwise it calls
+// FindClientByEmail once per address.
+type ClientFinder interface {
+	// FindClientsByEmail returns the client ID of each address that has a
+	// client (compared without regard to case), keyed by the address as
+	// given. Addresses without a client are left out. It returns an error,
+	// and no IDs, when the lookup fails.
+	FindClientsByEmail(ctx context.Context, emails []string) (map[string]string, error)
+}
+
+// Batcher is an optional interface of a [Store] whose writes are cheaper
+// in groups, such as a SQL database that commits once per transaction
+// instead of once per row.
+//
+// Between BeginBatch and CommitBatch the store may hold its writes back
+// and make them durable together; its reads must see them. When the
+// [Notifier] or the [Journal] is the store itself, their writes belong to
+// the batch too. The executor commits only between actions, never inside
+// one: after every action that changed the server (so that the server and
+// billing never disagree about it for longer than that action takes),
+// after every 1,000 actions, and at the end of Apply, interrupted or not.
+// A crash therefore loses whole actions that changed billing alone, which
+// the next Apply finds still to do; applying twice still creates nothing
+// twice.
+//
+// If CommitBatch fails, the store must drop what the batch held; the
+// executor starts no more actions and Apply returns an error.
+type Batcher interface {
+	// BeginBatch starts holding writes back.
+	BeginBatch(ctx context.Context) error
+	// CommitBatch makes the writes held since BeginBatch durable and ends
+	// the batch.
+	CommitBatch(ctx context.Context) error
+}
+
 // NewClient is what [Store.CreateClient] needs.
 type NewClient struct {
 	// Email is the normalised e-mail address.

@@ -184,7 +184,8 @@ func runSync(ctx context.Context, p provider.Provider, s *sqlstore.Store, e acsy
 	if err := s.LoadOptions(ctx, &opts); err != nil {
 		return nil, err
 	}
-	return acsync.Run(ctx, p, s, opts, e)
+	e.Provider, e.Store, e.Notifier, e.Journal = p, s, s, s
+	return e.Run(ctx, opts)
 }
 
 func TestSyncIntoStore(t *testing.T) {
