@@ -114,8 +114,8 @@ type differ struct {
 	lhead, lnext []int32
 	invalid      map[string]string // invalid key -> why
 	repeated     map[string]int    // service ID -> count, for IDs held by several services
-	liveLocal    int // live services in the billing listing
-	liveFound    int // live services whose key the server lists
+	liveLocal    int               // live services in the billing listing
+	liveFound    int               // live services whose key the server lists
 
 	remoteDigest, localDigest digest
 

@@ -176,7 +176,7 @@ func (e *Executor) apply(ctx context.Context, p *Plan, l *Listing) (*Report, err
 		e: e, plan: p, log: e.Logger, dom: newNormalizer("domain"), journal: e.Journal,
 		report:   newReport(p),
 		products: map[string]string{}, clients: map[string]string{}, failedDep: map[string]error{},
-		batch:    newBatch(e.Store),
+		batch: newBatch(e.Store),
 	}
 	if x.log == nil {
 		x.log = slog.New(slog.DiscardHandler)
