@@ -31,7 +31,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/accountsync/accountsync/examples/internal/serverconfig"
 	"github.com/accountsync/accountsync/examples/sqlstore"
@@ -61,7 +60,7 @@ type environment struct {
 
 type flags struct {
 	db, config, server                       string
-	apply, yes, reset, asJSON                bool
+	apply, yes, reset, asJSON, force         bool
 	terminateRemote, terminateLocal, verbose bool
 	maxActions                               int
 }
@@ -80,6 +79,7 @@ func run(ctx context.Context, args []string, env environment) error {
 	fs.BoolVar(&f.terminateRemote, "terminate-remote", false, "terminate server accounts whose billing service ended (always on in the demo)")
 	fs.BoolVar(&f.terminateLocal, "terminate-local", false, "terminate billing services whose account is gone from the server")
 	fs.IntVar(&f.maxActions, "max-actions", 0, "apply at most this many actions per server; the rest waits for the next run")
+	fs.BoolVar(&f.force, "force", false, "plan even past the safety limits (review the plan before applying it)")
 	fs.BoolVar(&f.verbose, "v", false, "log each HTTP request and action to stderr")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -203,32 +203,30 @@ func runConfig(ctx context.Context, f flags, env environment, logger *slog.Logge
 	return nil
 }
 
-// syncServer plans, shows, and on request applies one server's sync.
+// syncServer plans, shows, and on request applies one server's sync. The
+// server and the store are each listed once: the plan keeps the listing
+// it was made from, and Apply works from it.
 func syncServer(ctx context.Context, name string, p provider.Provider, store *sqlstore.Store, f flags, env environment, logger *slog.Logger) error {
-	remote, err := p.ListAccounts(ctx)
-	if err != nil {
-		return err
-	}
-	local, err := store.Services(ctx)
+	exec := acsync.Executor{Provider: p, Store: store, Notifier: store, Journal: store, Logger: logger}
+	listing, err := exec.List(ctx)
 	if err != nil {
 		return err
 	}
 	opts := acsync.Options{
-		KeyField:        p.Metadata().UniqueIdentifierField,
 		TerminateRemote: f.terminateRemote,
 		TerminateLocal:  f.terminateLocal,
 		Billing:         acsync.Billing{Cycle: "Monthly"},
 		Emails:          acsync.Emails{Welcome: true},
 		MaxActions:      f.maxActions,
-		Now:             time.Now(),
+		Force:           f.force,
 	}
 	if err := store.LoadOptions(ctx, &opts); err != nil {
 		return err
 	}
-	plan, err := acsync.Diff(remote, local, opts)
+	plan, err := exec.Plan(ctx, listing, opts)
 	var unsafe *acsync.UnsafePlanError
 	if errors.As(err, &unsafe) {
-		return fmt.Errorf("%w\nNothing was changed. Check the listings; if the plan is right, apply it in steps with -max-actions", err)
+		return fmt.Errorf("%w\nNothing was changed. Check the listings and the key field; if the plan is right, apply it with -force", err)
 	}
 	if err != nil {
 		return err
@@ -259,7 +257,6 @@ func syncServer(ctx context.Context, name string, p provider.Provider, store *sq
 			return err
 		}
 	}
-	exec := acsync.Executor{Provider: p, Store: store, Notifier: store, Journal: store, Logger: logger}
 	if env.stderrTerminal && !f.verbose {
 		exec.Progress = func(done, total int) {
 			fmt.Fprintf(env.stderr, "\rApplying: %d/%d", done, total)

@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/accountsync/accountsync/provider"
+	"github.com/accountsync/accountsync/provider/cpanel/cpaneltest"
 )
 
 func runQuickstart(t *testing.T, stdin string, stdinTerminal bool, args ...string) (string, error) {
@@ -45,7 +50,7 @@ func TestQuickstartAppliesThenIsInSync(t *testing.T) {
 		}
 	}
 
-	out, err = runQuickstart(t, "", false, "-db", db, "-apply")
+	_, err = runQuickstart(t, "", false, "-db", db, "-apply")
 	if err == nil || !strings.Contains(err.Error(), "pass -yes") {
 		t.Fatalf("applying without a terminal or -yes = %v, want a refusal", err)
 	}
@@ -95,5 +100,40 @@ func TestQuickstartJSON(t *testing.T) {
 	}
 	if json.Unmarshal([]byte(out), &plan) != nil || plan.Fingerprint == "" || len(plan.Actions) == 0 {
 		t.Errorf("-json did not print the plan as JSON:\n%s", out)
+	}
+}
+
+// A server billing has never seen is imported by the first run, without
+// -force, and the second run finds it in sync.
+func TestQuickstartImportsAFreshServer(t *testing.T) {
+	var accounts []provider.Account
+	for i := range 50 {
+		accounts = append(accounts, provider.Account{Email: fmt.Sprintf("owner%d@fresh.example", i), Username: fmt.Sprintf("user%d", i),
+			Domain: fmt.Sprintf("site%d.fresh.example", i), Product: "default", Status: provider.StatusActive})
+	}
+	srv := cpaneltest.New(cpaneltest.Options{Accounts: accounts})
+	defer srv.Close()
+	dir := t.TempDir()
+	config := filepath.Join(dir, "servers.json")
+	servers := fmt.Sprintf(`[{"type":"cpanel","name":"fresh","hostname":%q,"username":%q,"accessHash":"${QS_TOKEN}"}]`, srv.URL, cpaneltest.Username)
+	if err := os.WriteFile(config, []byte(servers), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("QS_TOKEN", cpaneltest.Token)
+	db := filepath.Join(dir, "billing.db")
+
+	out, err := runQuickstart(t, "", false, "-config", config, "-db", db, "-apply", "-yes")
+	if err != nil {
+		t.Fatalf("first run: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "50 imports are not limited: billing has no live service on this server, so this is its first import") {
+		t.Errorf("the plan does not say why 50 imports are allowed:\n%s", out)
+	}
+	if !regexp.MustCompile(`(?m)^import +50 +0 +0$`).MatchString(out) {
+		t.Errorf("the report does not show 50 imports:\n%s", out)
+	}
+	out, err = runQuickstart(t, "", false, "-config", config, "-db", db)
+	if err != nil || !strings.Contains(out, "Everything is in sync: 50 accounts") {
+		t.Errorf("second run = %v:\n%s", err, out)
 	}
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -268,4 +271,173 @@ func TestMetaAndJournal(t *testing.T) {
 	if err != nil || len(got) != 2 || got[0].Server != "web1" || got[1].Server != "web2" || got[1].Message != "boom" {
 		t.Fatalf("Journal = %+v, %v", got, err)
 	}
+}
+
+// bigServer has n accounts, each with a client of its own, in two
+// packages: a first import of it is 2n+2 actions, more than one batch.
+func bigServer(n int) *providertest.Fake {
+	// Four-digit names sort in number order up to 10,000 accounts.
+	accts := make([]provider.Account, n)
+	for i := range accts {
+		d := fmt.Sprintf("site%04d.example", i)
+		accts[i] = provider.Account{Email: fmt.Sprintf("owner%04d@example.com", i), Username: fmt.Sprintf("u%04d", i),
+			Domain: d, UniqueIdentifier: d, Product: []string{"Gold", "Silver"}[i%2],
+			Created: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Status: provider.StatusActive}
+	}
+	return providertest.NewFake(accts...)
+}
+
+// crashChildEnv names the database a child process syncs until it dies.
+const crashChildEnv = "SQLSTORE_CRASH_CHILD_DB"
+
+// A process killed in the middle of a batch loses the batch's actions,
+// whole, and nothing else; the next run does them, and creates nothing
+// twice. The child process syncs 600 accounts (1,202 actions: the
+// executor commits after 1,000) and exits abruptly after 1,100.
+func TestKilledMidBatchThenRerun(t *testing.T) {
+	const accounts, dieAfter = 600, 1100
+	if path := os.Getenv(crashChildEnv); path != "" {
+		db, err := sqlstore.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := db.Server(context.Background(), "web1", "cpanel", "domain")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := acsync.Executor{Concurrency: 1, Progress: func(done, total int) {
+			if done == dieAfter {
+				os.Exit(3) // no commit, no cleanup: a crash
+			}
+		}}
+		runSync(context.Background(), bigServer(accounts), s, e)
+		t.Fatal("the child finished instead of dying")
+	}
+
+	path := filepath.Join(t.TempDir(), "billing.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledMidBatchThenRerun$")
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+
+	db, err := sqlstore.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// The first batch (2 products, 600 clients, 398 imports) was
+	// committed; the second died with the child.
+	clients, products, services, logged := count(t, db, "tblclients"), count(t, db, "tblproducts"), count(t, db, "tblhosting"), count(t, db, "tblaccountsync_log")
+	if clients != accounts || products != 2 || services != 1000-accounts-2 || logged != 1000 {
+		t.Errorf("after the crash: %d clients, %d products, %d services, %d log entries; want %d, 2, %d, 1000 (the first batch)",
+			clients, products, services, logged, accounts, 1000-accounts-2)
+	}
+
+	s, err := db.Server(t.Context(), "web1", "cpanel", "domain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := runSync(t.Context(), bigServer(accounts), s, acsync.Executor{})
+	if err != nil || rep.Err() != nil {
+		t.Fatalf("rerun: %v, %v", err, rep.Err())
+	}
+	if got := rep.Succeeded[acsync.KindImport]; got != accounts-services {
+		t.Errorf("the rerun imported %d, want the %d the crash lost", got, accounts-services)
+	}
+	if c, p, h := count(t, db, "tblclients"), count(t, db, "tblproducts"), count(t, db, "tblhosting"); c != accounts || p != 2 || h != accounts {
+		t.Errorf("after the rerun: %d clients, %d products, %d services; want %d, 2, %d", c, p, h, accounts, accounts)
+	}
+}
+
+func TestFindClientsByEmail(t *testing.T) {
+	ctx := context.Background()
+	_, s := openStore(t, "domain")
+	want := map[string]string{}
+	var ask []string
+	for i := range 1200 { // more than one query's worth
+		email := fmt.Sprintf("c%d@example.com", i)
+		if i%3 == 0 {
+			id, err := s.CreateClient(ctx, acsync.NewClient{Email: email})
+			if err != nil {
+				t.Fatal(err)
+			}
+			email = strings.ToUpper(email) // asked in another case
+			want[email] = id
+		}
+		ask = append(ask, email)
+	}
+	got, err := s.FindClientsByEmail(ctx, ask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("found %d clients, want %d", len(got), len(want))
+	}
+	for e, id := range want {
+		if got[e] != id {
+			t.Errorf("%s: got client %q, want %q", e, got[e], id)
+		}
+	}
+}
+
+func TestBatch(t *testing.T) {
+	ctx := context.Background()
+	db, s := openStore(t, "domain")
+	t.Run("writes in a batch are seen by the store's reads and committed together", func(t *testing.T) {
+		if err := s.BeginBatch(ctx); err != nil {
+			t.Fatal(err)
+		}
+		id, err := s.CreateClient(ctx, acsync.NewClient{Email: "b@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.FindClientByEmail(ctx, "b@example.com"); err != nil || got != id {
+			t.Fatalf("FindClientByEmail in the batch = %q, %v", got, err)
+		}
+		if err := s.CommitBatch(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, db, "tblclients"); n != 1 {
+			t.Errorf("%d clients after the commit, want 1", n)
+		}
+	})
+	t.Run("a second batch cannot begin while one is open", func(t *testing.T) {
+		if err := s.BeginBatch(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer s.CommitBatch(ctx)
+		if err := s.BeginBatch(ctx); err == nil {
+			t.Error("a nested BeginBatch succeeded")
+		}
+	})
+}
+
+// BenchmarkFirstImport imports a server of 10,000 accounts into an empty
+// store: one plan, one Apply, the writes batched.
+func BenchmarkFirstImport(b *testing.B) {
+	const n = 10_000
+	for b.Loop() {
+		b.StopTimer()
+		db, err := sqlstore.Open(b.Context(), filepath.Join(b.TempDir(), "billing.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := db.Server(b.Context(), "web1", "cpanel", "domain")
+		if err != nil {
+			b.Fatal(err)
+		}
+		fake := bigServer(n)
+		b.StartTimer()
+		rep, err := runSync(b.Context(), fake, s, acsync.Executor{})
+		if err != nil || rep.Succeeded[acsync.KindImport] != n {
+			b.Fatalf("import: %v, %v", err, rep)
+		}
+		b.StopTimer()
+		db.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "accounts/s")
 }
