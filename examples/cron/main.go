@@ -142,9 +142,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	defer db.Close()
 
-	j := &job{cfg: cfg, db: db, servers: servers, registry: serverconfig.Registry(), log: logger, now: time.Now, out: stdout}
+	j := &job{cfg: cfg, db: db, servers: servers, log: logger, now: time.Now, out: stdout,
+		fleet: newFleet(cfg, db, serverconfig.Registry(), logger, time.Now)}
 	if len(cfg.nameservers) > 0 {
-		j.expect, err = nsscan.Expectation{Nameservers: cfg.nameservers, MinMatches: cfg.nsMinMatches}.Normalize()
+		j.fleet.Expect, err = nsscan.Expectation{Nameservers: cfg.nameservers, MinMatches: cfg.nsMinMatches}.Normalize()
 		if err != nil {
 			return fmt.Errorf("-ns: %w", err)
 		}
@@ -153,7 +154,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return err
 		}
 		defer checker.Close()
-		j.checker = checker
+		j.fleet.Checker = checker
 	}
 	if cfg.smtpAddr != "" {
 		j.mail = smtpSender{addr: cfg.smtpAddr, from: cfg.smtpFrom, to: cfg.smtpTo, username: cfg.smtpUser, password: cfg.smtpPass}
@@ -161,7 +162,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 
 	for {
 		results := j.tick(ctx)
-		if err := j.maybeReport(ctx, results); err != nil {
+		// A run stopped by a signal still reports what it did: the report
+		// must not read the store with the cancelled context.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		err := j.maybeReport(rctx, results)
+		cancel()
+		if err != nil {
 			logger.Error("report", "error", err)
 			if cfg.once {
 				return err

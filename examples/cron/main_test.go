@@ -188,3 +188,68 @@ func TestFlags(t *testing.T) {
 		})
 	}
 }
+
+// A run stopped by SIGTERM (here its context, cancelled while the server
+// is still answering) still writes its report, naming the stopped server.
+func TestCronStoppedStillReports(t *testing.T) {
+	slow := cpaneltest.New(cpaneltest.Options{Accounts: []provider.Account{account("a", "a.test")}, Latency: 5 * time.Second})
+	defer slow.Close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "servers.json")
+	servers := fmt.Sprintf(`[{"type":"cpanel","name":"slow1","hostname":%q,"username":"root","accessHash":%q}]`, slow.URL, cpaneltest.Token)
+	if err := os.WriteFile(cfgPath, []byte(servers), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		// Stop once the listing is under way.
+		for slow.Calls("listaccts") == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	var stdout, stderr bytes.Buffer
+	run(ctx, []string{"-once", "-config", cfgPath, "-db", filepath.Join(dir, "billing.db")}, &stdout, &stderr, func(string) string { return "" })
+	out := stdout.String()
+	if !strings.Contains(out, "Subject: accountsync report: 1 servers") || !strings.Contains(out, "slow1") || !strings.Contains(out, "context canceled") {
+		t.Fatalf("no report for the stopped run:\nstdout: %s\nstderr: %s", out, stderr.String())
+	}
+}
+
+// A server billing has never seen is imported by the scheduled sync alone,
+// -max-actions accounts a run, without any way to force it.
+func TestCronImportsAFreshServerInBatches(t *testing.T) {
+	var accounts []provider.Account
+	for i := range 30 {
+		accounts = append(accounts, account(fmt.Sprintf("u%02d", i), fmt.Sprintf("site%02d.test", i)))
+	}
+	srv := cpaneltest.New(cpaneltest.Options{Accounts: accounts})
+	defer srv.Close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "servers.json")
+	servers := fmt.Sprintf(`[{"type":"cpanel","name":"fresh","hostname":%q,"username":"root","accessHash":%q}]`, srv.URL, cpaneltest.Token)
+	if err := os.WriteFile(cfgPath, []byte(servers), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "billing.db")
+	for run := 1; run <= 4; run++ {
+		var stdout, stderr bytes.Buffer
+		args := []string{"-once", "-config", cfgPath, "-db", db, "-max-actions", "10", "-report-every", "1ns"}
+		if err := runOnce(t, args, &stdout, &stderr); err != nil {
+			t.Fatalf("run %d: %v\n%s", run, err, stderr.String())
+		}
+		// Each run imports 10 (with their clients and, first, the product).
+		want := fmt.Sprintf("fresh  cpanel  ok  %d in sync, ", 10*(run-1))
+		if run == 4 {
+			want += "0 actions"
+		}
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("run %d: the report does not say %q:\n%s", run, want, stdout.String())
+		}
+	}
+}
+
+func runOnce(t *testing.T, args []string, stdout, stderr *bytes.Buffer) error {
+	t.Helper()
+	return run(context.Background(), args, stdout, stderr, func(string) string { return "" })
+}

@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/accountsync/accountsync/internal/fleet"
 	acsync "github.com/accountsync/accountsync/sync"
 )
 
@@ -20,7 +21,7 @@ const lastReportKey = "cron.last-report"
 
 // maybeReport sends the report when -report-every has passed since the
 // last one (kept in the store, so it holds across -once runs).
-func (j *job) maybeReport(ctx context.Context, results []serverResult) error {
+func (j *job) maybeReport(ctx context.Context, results []fleet.Result) error {
 	now := j.now()
 	since := now.Add(-j.cfg.reportEvery)
 	if v, ok, err := j.db.Meta(ctx, lastReportKey); err != nil {
@@ -49,7 +50,7 @@ func (j *job) maybeReport(ctx context.Context, results []serverResult) error {
 // compose writes the report: each server's state after the latest run,
 // what the sync log recorded since the last report, failures, and the
 // domains whose nameservers are wrong.
-func (j *job) compose(ctx context.Context, since, now time.Time, results []serverResult) (string, string, error) {
+func (j *job) compose(ctx context.Context, since, now time.Time, results []fleet.Result) (string, string, error) {
 	entries, err := j.db.Journal(ctx, since)
 	if err != nil {
 		return "", "", err
