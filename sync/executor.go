@@ -19,12 +19,16 @@ import (
 // Concurrency is 0.
 const DefaultConcurrency = 4
 
-// Executor applies plans: remote kinds through the Provider and its
-// optional capabilities, local kinds through the Store.
+// Executor syncs one server with its billing side: [Executor.List] reads
+// both, [Executor.Plan] plans, [Executor.Apply] carries the plan out
+// (remote kinds through the Provider and its optional capabilities, local
+// kinds through the Store), and [Executor.Run] does all three.
 //
-// The zero value of every field but Provider and Store is usable: no
-// notifier (then plans that must deliver a password are refused), no
-// journal, DefaultConcurrency, no progress callback, no logging.
+// Provider and Store are required. The zero value of every other field is
+// usable: no notifier (then plans that must deliver a password are
+// refused), no journal, DefaultConcurrency, no progress callback, no
+// logging. Nothing is filled in behind the caller's back: a Store that is
+// also the Notifier or the Journal is set as those too.
 type Executor struct {
 	Provider provider.Provider
 	Store    Store
