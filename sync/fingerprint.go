@@ -185,7 +185,7 @@ func appendAction(b []byte, a *Action) []byte {
 	b = appendStr(b, a.ProductID)
 	b = appendNum(b, uint64(len(a.Changes)))
 	for _, c := range a.Changes {
-		b = appendStr(b, c.Field)
+		b = appendStr(b, string(c.Field))
 		b = appendStr(b, c.Old)
 		b = appendStr(b, c.New)
 	}

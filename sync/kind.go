@@ -117,24 +117,6 @@ func (k *Kind) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// The field names a [Change] uses: the Service fields the engine compares
-// and the Store is asked to change.
-const (
-	FieldStatus      = "status"
-	FieldPackage     = "package"
-	FieldProductID   = "productId"
-	FieldDomain      = "domain"
-	FieldUsername    = "username"
-	FieldDedicatedIP = "dedicatedIp"
-)
-
-// Change is one field of a billing service before and after an action.
-type Change struct {
-	Field string `json:"field"` // one of the Field constants
-	Old   string `json:"old"`
-	New   string `json:"new"`
-}
-
 // Action is one step of a [Plan].
 //
 // Key is the normalised match key of the account and service it concerns;
