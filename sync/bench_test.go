@@ -67,7 +67,7 @@ func benchWorld(n int) ([]provider.Account, []acsync.Service, acsync.Options) {
 	return remote, local, opts
 }
 
-var benchSizes = []int{100_000, 1_000_000}
+var benchSizes = []int{200_000, 1_000_000}
 
 func BenchmarkDiff(b *testing.B) {
 	for _, n := range benchSizes {

@@ -61,11 +61,14 @@ func diff(remote []provider.Account, local []Service, opts Options) (*differ, *P
 		return nil, nil, err
 	}
 	d := &differ{cfg: cfg, fields: fieldRules(cfg.dom), seenOut: map[string]int{}}
-	d.index(remote, local)
+	rows, remoteOnly := d.index(remote, local)
 	if len(remote) == 0 && d.liveLocal > 0 && !cfg.AllowEmpty {
 		d.guard = fmt.Sprintf("the server listed no accounts while billing has %d live services; set AllowEmpty if that is right", d.liveLocal)
 	}
-	for _, r := range d.rows {
+	for i := range rows {
+		d.plan(&rows[i])
+	}
+	for _, r := range remoteOnly {
 		d.plan(r)
 	}
 	d.addDependencies()
@@ -92,7 +95,6 @@ type differ struct {
 	cfg    *config
 	fields [4]fieldRule
 
-	rows     map[string]*row
 	invalid  map[string]string // invalid row key -> why
 	repeated map[string]int    // service ID -> count, for IDs held by several services
 
@@ -110,29 +112,32 @@ type differ struct {
 }
 
 // index builds the table: a row per key, holding the records of both
-// sides that have it.
-func (d *differ) index(remote []provider.Account, local []Service) {
+// sides that have it. It returns the rows of billing's keys, in listing
+// order, and those of keys only the server has; the order does not
+// matter, since the plan's lists are sorted.
+func (d *differ) index(remote []provider.Account, local []Service) (rows []row, remoteOnly []*row) {
 	field := d.cfg.keyField
-	// Rows live in one slice sized for the most keys there can be, so that
-	// adding one allocates nothing and the map holds stable pointers.
-	rows := make([]row, 0, len(local)+len(remote))
-	d.rows = make(map[string]*row, max(len(local), len(remote)))
-	at := func(k string) *row {
-		r := d.rows[k]
-		if r == nil {
-			rows = append(rows, row{key: k})
-			r = &rows[len(rows)-1]
-			d.rows[k] = r
-		}
-		return r
-	}
+	table := make(map[string]*row, max(len(local), len(remote)))
+	// A row's first record of a side is a slice of one over locals or
+	// remotes, capped, so that a key with one record a side allocates
+	// nothing and a second record makes append copy the first out. The
+	// rows of billing's keys live in one slice, which never grows past its
+	// size, so the table's pointers into it hold.
+	rows = make([]row, 0, len(local))
+	locals := make([]*Service, len(local))
+	remotes := make([]*provider.Account, len(remote))
 	ids := make(map[string]int, len(local))
 	for i := range local {
 		s := &local[i]
 		k := d.keyOf(s.Identifier(field))
 		d.localDigest.add(hashKey(seedLocal, k))
-		r := at(k)
-		r.local = append(r.local, s)
+		locals[i] = s
+		if r := table[k]; r != nil {
+			r.local = append(r.local, s) // a key billing holds twice
+		} else {
+			rows = append(rows, row{key: k, local: locals[i : i+1 : i+1]})
+			table[k] = &rows[len(rows)-1]
+		}
 		if s.Status.live() {
 			d.liveLocal++
 		}
@@ -144,8 +149,17 @@ func (d *differ) index(remote []provider.Account, local []Service) {
 		a := &remote[j]
 		k := d.keyOf(a.Identifier(field))
 		d.remoteDigest.add(hashKey(seedRemote, k))
-		r := at(k)
-		r.remote = append(r.remote, a)
+		remotes[j] = a
+		switch r := table[k]; {
+		case r == nil: // on the server only
+			r = &row{key: k, remote: remotes[j : j+1 : j+1]}
+			table[k] = r
+			remoteOnly = append(remoteOnly, r)
+		case r.remote == nil:
+			r.remote = remotes[j : j+1 : j+1]
+		default:
+			r.remote = append(r.remote, a)
+		}
 	}
 	for id, n := range ids {
 		if n > 1 {
@@ -155,6 +169,7 @@ func (d *differ) index(remote []provider.Account, local []Service) {
 			d.repeated[id] = n
 		}
 	}
+	return rows, remoteOnly
 }
 
 // keyOf normalises a key value; an invalid one becomes a row key of its
@@ -176,12 +191,14 @@ func (d *differ) keyOf(raw string) string {
 	return k
 }
 
-// plan classifies one row: a conflict, or the record of each side that
-// the key is planned from.
+// plan plans one row: a conflict, or the actions for its key.
 func (d *differ) plan(r *row) {
-	if strings.HasPrefix(r.key, invalidPrefix) {
+	if d.invalid != nil && strings.HasPrefix(r.key, invalidPrefix) {
 		d.conflict(r, d.invalid[r.key])
 		return
+	}
+	if len(r.remote) > 0 || slices.ContainsFunc(r.local, d.countsLive) {
+		d.population++
 	}
 	if len(r.remote) > 0 {
 		for _, s := range r.local {
@@ -190,80 +207,22 @@ func (d *differ) plan(r *row) {
 			}
 		}
 	}
-	var acct *provider.Account
-	if len(r.remote) == 1 {
-		acct = r.remote[0]
-	}
-
-	// The common case is one record a side with nothing odd about it; any
-	// other row is examined in sorted order, so that reasons come out the
-	// same for any input order.
-	var holder *Service
-	var ignored []*Service
-	ended := 0
-	if d.plain(r) {
-		if len(r.local) == 1 {
-			holder = r.local[0]
-		}
-		if len(r.remote) > 0 || (holder != nil && holder.Status.live()) {
-			d.population++
-		}
-	} else {
-		sortRecords(r)
-		var reasons []string
-		if len(r.remote) > 1 {
-			reasons = append(reasons, fmt.Sprintf("%d accounts on the server share this key", len(r.remote)))
-		}
-		for _, a := range r.remote {
-			if !a.Status.Valid() {
-				reasons = append(reasons, fmt.Sprintf("an account has unknown status %q", a.Status))
-			}
-		}
-		var open, closed []*Service
-		for _, s := range r.local {
-			switch {
-			case s.ID == "":
-				reasons = append(reasons, "a service has no ID")
-			case d.repeated[s.ID] > 0:
-				if why := fmt.Sprintf("service ID %s is held by %d services in billing", s.ID, d.repeated[s.ID]); !slices.Contains(reasons, why) {
-					reasons = append(reasons, why)
-				}
-			case !s.Status.Valid():
-				reasons = append(reasons, fmt.Sprintf("service %s has unknown status %q", s.ID, s.Status))
-			case s.Status.open():
-				open = append(open, s)
-			default:
-				closed = append(closed, s)
-			}
-		}
-		if len(open) > 1 {
-			reasons = append(reasons, fmt.Sprintf("%d open services share this key: %s", len(open), labels(open)))
-		}
-		if len(open) == 0 && len(closed) > 1 && len(r.remote) > 0 {
-			reasons = append(reasons, fmt.Sprintf("%d ended services share this key and the account is on the server: %s", len(closed), labels(closed)))
-		}
-		if len(r.remote) > 0 || slices.ContainsFunc(open, func(s *Service) bool { return s.Status.live() }) {
-			d.population++
-		}
-		if len(reasons) > 0 {
-			d.conflict(r, strings.Join(reasons, "; "))
-			return
-		}
-		switch {
-		case len(open) == 1:
-			holder, ignored = open[0], closed
-		case len(closed) == 1:
-			holder = closed[0]
-		}
-		ended = len(closed)
+	holder, ignored, why := d.examine(r)
+	if why != "" {
+		d.conflict(r, why)
+		return
 	}
 
 	kp := keyPlan{d: d, key: r.key, inScope: d.cfg.selection == nil || d.cfg.selection[r.key]}
 	if len(ignored) > 0 {
 		kp.note = fmt.Sprintf(" (ignoring ended %s)", labels(ignored))
 	}
+	var acct *provider.Account
+	if len(r.remote) == 1 {
+		acct = r.remote[0]
+	}
 	switch {
-	case acct != nil && holder == nil && ended == 0:
+	case acct != nil && holder == nil:
 		d.planImport(&kp, acct)
 	case acct == nil && holder != nil && holder.Status.live():
 		d.planMissing(&kp, holder)
@@ -273,6 +232,73 @@ func (d *differ) plan(r *row) {
 	if kp.inScope && !kp.touched {
 		d.inSync++
 	}
+}
+
+// countsLive reports whether s is a live service that counts: one with an
+// ID of its own.
+func (d *differ) countsLive(s *Service) bool {
+	return s.Status.live() && s.ID != "" && d.repeated[s.ID] == 0
+}
+
+// examine finds the service a row is planned from: its one open service,
+// or its one ended service when none is open (the ended services beside an
+// open one are ignored). It returns why the row is a conflict instead, if
+// it is: several accounts or open services, an unknown status, a service
+// without an ID of its own.
+//
+// The common case is one record a side with nothing odd about it; any
+// other row is examined in sorted order, so that the reasons come out the
+// same for any input order.
+func (d *differ) examine(r *row) (holder *Service, ignored []*Service, why string) {
+	if d.plain(r) {
+		if len(r.local) == 1 {
+			holder = r.local[0]
+		}
+		return holder, nil, ""
+	}
+	sortRecords(r)
+	var reasons []string
+	if len(r.remote) > 1 {
+		reasons = append(reasons, fmt.Sprintf("%d accounts on the server share this key", len(r.remote)))
+	}
+	for _, a := range r.remote {
+		if !a.Status.Valid() {
+			reasons = append(reasons, fmt.Sprintf("an account has unknown status %q", a.Status))
+		}
+	}
+	var open, closed []*Service
+	for _, s := range r.local {
+		switch {
+		case s.ID == "":
+			reasons = append(reasons, "a service has no ID")
+		case d.repeated[s.ID] > 0:
+			if why := fmt.Sprintf("service ID %s is held by %d services in billing", s.ID, d.repeated[s.ID]); !slices.Contains(reasons, why) {
+				reasons = append(reasons, why)
+			}
+		case !s.Status.Valid():
+			reasons = append(reasons, fmt.Sprintf("service %s has unknown status %q", s.ID, s.Status))
+		case s.Status.open():
+			open = append(open, s)
+		default:
+			closed = append(closed, s)
+		}
+	}
+	if len(open) > 1 {
+		reasons = append(reasons, fmt.Sprintf("%d open services share this key: %s", len(open), labels(open)))
+	}
+	if len(open) == 0 && len(closed) > 1 && len(r.remote) > 0 {
+		reasons = append(reasons, fmt.Sprintf("%d ended services share this key and the account is on the server: %s", len(closed), labels(closed)))
+	}
+	if len(reasons) > 0 {
+		return nil, nil, strings.Join(reasons, "; ")
+	}
+	switch {
+	case len(open) == 1:
+		return open[0], closed, ""
+	case len(closed) == 1:
+		return closed[0], nil, ""
+	}
+	return nil, nil, "" // ended services only, and no account
 }
 
 // plain reports whether a row has at most one record a side, each with a

@@ -34,8 +34,10 @@ type Change struct {
 // which side leads on it is a policy (Options.StatusAuthority).
 type fieldRule struct {
 	field Field
-	// server is the account's value as billing would take it.
-	server func(a *provider.Account) string
+	// account points at the account's value, as the server gives it.
+	account func(a *provider.Account) *string
+	// trim: billing takes the server's value without surrounding space.
+	trim bool
 	// billing points at the service's value, to read or write it.
 	billing func(s *Service) *string
 	// same reports whether two values mean the same thing.
@@ -58,39 +60,54 @@ func fieldRules(dom normalizer) [4]fieldRule {
 	return [4]fieldRule{
 		{
 			field:          FieldPackage,
-			server:         func(a *provider.Account) string { return a.Product },
+			account:        func(a *provider.Account) *string { return &a.Product },
 			billing:        func(s *Service) *string { return &s.Package },
 			same:           sameFold,
 			knownInBilling: true,
 		},
 		{
 			field:    FieldDomain,
-			server:   func(a *provider.Account) string { return strings.TrimSpace(a.Domain) },
+			account:  func(a *provider.Account) *string { return &a.Domain },
+			trim:     true,
 			billing:  func(s *Service) *string { return &s.Domain },
 			same:     func(x, y string) bool { return sameKey(dom, x, y) },
 			keyField: "domain",
 		},
 		{
 			field:    FieldUsername,
-			server:   func(a *provider.Account) string { return strings.TrimSpace(a.Username) },
+			account:  func(a *provider.Account) *string { return &a.Username },
+			trim:     true,
 			billing:  func(s *Service) *string { return &s.Username },
 			same:     sameFold,
 			keyField: "username",
 		},
 		{
 			field:   FieldDedicatedIP,
-			server:  func(a *provider.Account) string { return strings.TrimSpace(a.PrimaryIP) },
+			account: func(a *provider.Account) *string { return &a.PrimaryIP },
+			trim:    true,
 			billing: func(s *Service) *string { return &s.DedicatedIP },
 			same:    sameIP,
 		},
 	}
 }
 
+// server returns the account's value as billing would take it.
+func (r *fieldRule) server(a *provider.Account) string {
+	if r.trim {
+		return strings.TrimSpace(*r.account(a))
+	}
+	return *r.account(a)
+}
+
 // drift returns the change that brings s's field to the account's value,
 // and whether there is one.
 func (r *fieldRule) drift(s *Service, a *provider.Account) (Change, bool) {
-	v, old := r.server(a), *r.billing(s)
-	if v == old || strings.TrimSpace(v) == "" || (r.knownInBilling && strings.TrimSpace(old) == "") || r.same(old, v) {
+	old := *r.billing(s)
+	if *r.account(a) == old {
+		return Change{}, false // the common case, before any trimming
+	}
+	v := r.server(a)
+	if strings.TrimSpace(v) == "" || (r.knownInBilling && strings.TrimSpace(old) == "") || r.same(old, v) {
 		return Change{}, false
 	}
 	return Change{Field: r.field, Old: old, New: v}, true
