@@ -12,9 +12,9 @@
 // [Plan]. It reads no clock, network or disk, so the same inputs in any
 // order give the same plan byte for byte, and a plan can be reviewed as
 // JSON or as a table ([Plan.WriteTable]) before anything happens.
-// Plan.Fingerprint, a SHA-256 over the options, the normalised keys and the
-// plan, lets a later run check that it applies exactly what was reviewed
-// (Options.ExpectFingerprint).
+// Plan.Fingerprint, a SHA-256 over the plan and digests of the options
+// and the normalised keys, lets a later run check that it applies exactly
+// what was reviewed (Options.ExpectFingerprint).
 //
 // The plan holds [Action] values of a [Kind]: imports, exports, updates,
 // suspensions, terminations, the products and clients imports need, and

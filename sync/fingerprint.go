@@ -16,26 +16,39 @@ import (
 //   - a version string and the options that shape the plan (not Limits,
 //     Force or ExpectFingerprint, which only decide whether it is
 //     returned; Clients enters through the plan, which shows every client
-//     ID it supplied);
-//   - the normalised key of every record, per side, as an order-independent
-//     digest (each key hashed to 64 bits; the sum and the count);
-//   - the plan itself: key field, in-sync count, every action, deferred and
-//     held action, conflict and seen-missing count, with every field of the
-//     records they carry.
+//     ID it supplied). The maps among them (Selection, Products,
+//     Nameservers, SeenMissing) go in as order-independent digests: the
+//     count of entries and the sum of a 64-bit hash of each;
+//   - the normalised key of every record, per side, as such a digest;
+//   - the plan itself, in full: key field, in-sync count, every action,
+//     deferred and held action, conflict and seen-missing count, with every
+//     field of the records they carry.
 //
-// So plans that differ in any byte have different fingerprints, and so do
-// listings with different keys. A field of a record the plan does not act
-// on (say, the creation date of an account in sync) is left out: it cannot
-// change the plan, and reading every field of every record costs more than
-// the rest of Diff together, because it touches every string of the input
-// where a diff touches only the keys. The digest is a sum, so input order
-// does not matter and no sort is needed.
+// So two plans that differ in any byte have different fingerprints (as
+// far as SHA-256 keeps its promise), and what a fingerprint approves is
+// exactly one plan. The inputs are held to a weaker promise: listings or
+// option maps that differ give different fingerprints unless their 64-bit
+// digests collide. By chance that is about one in 2^64; but the hash is not
+// cryptographic, and someone who controls keys on both sides could make
+// two sets of keys collide. That cannot get another plan applied, since the
+// plan is covered in full: at worst it hides a change of keys that changed
+// nothing in the plan, and the plan, made afresh from the new listings, is
+// right for them.
+//
+// A field of a record the plan does not act on (say, the creation date of
+// an account in sync) is left out: it cannot change the plan, and reading
+// every field of every record costs more than the rest of Diff together,
+// because it touches every string of the input where a diff touches only
+// the keys. The digests are sums, so input order does not matter and no
+// sort is needed.
 
 const fingerprintVersion = "accountsync/sync plan v3"
 
 // hash64 is a small, fast 64-bit hash (MurmurHash3-style mixing of 8-byte
-// words) for the digests. It is not cryptographic and needs not be: what
-// is applied, the plan, is covered by SHA-256.
+// words) for the digests. It is not cryptographic (see above); it is
+// written out here rather than taken from hash/maphash because a
+// fingerprint must come out the same in every process, and maphash's seeds
+// are random.
 type hash64 struct{ h uint64 }
 
 func mix(h, k uint64) uint64 {

@@ -17,12 +17,13 @@ import (
 // Lists are sorted by kind (in the order of [Kinds]) and then by key, so the
 // same inputs in any order give the same plan, byte for byte.
 type Plan struct {
-	// Fingerprint is a hex SHA-256 over the options that shape the plan
-	// (not Limits, Force or ExpectFingerprint), the normalised keys of
-	// both listings, and the plan's own content, which carries every field
-	// of every record it acts on or reports. Equal fingerprints mean equal
-	// plans from the same keys; Options.ExpectFingerprint uses it to apply
-	// only what was reviewed.
+	// Fingerprint is a hex SHA-256 over the plan's own content, which
+	// carries every field of every record it acts on or reports, and over
+	// 64-bit digests of the options that shape it (not Limits, Force or
+	// ExpectFingerprint) and of the normalised keys of both listings. Equal
+	// fingerprints mean equal plans, and, short of a collision of those
+	// 64-bit digests, the same keys and options; Options.ExpectFingerprint
+	// uses it to apply only what was reviewed.
 	Fingerprint string `json:"fingerprint"`
 	// KeyField is the key field the plan was made with; the executor
 	// matches records the same way.
