@@ -37,8 +37,9 @@
 // # Example
 //
 //	p, _ := cpanel.New(cpanel.Config{BaseURL: "https://web1.example.com:2087", Username: "root", APIToken: token})
-//	accounts, _ := p.ListAccounts(ctx)
-//	services, _ := store.Services(ctx)
-//	plan, _ := acsync.Diff(accounts, services, acsync.Options{Now: time.Now()})
+//	e := &acsync.Executor{Provider: p, Store: store}
+//	listing, _ := e.List(ctx)
+//	plan, _ := e.Plan(ctx, listing, acsync.Options{})
 //	plan.WriteTable(os.Stdout)
+//	report, _ := e.Apply(ctx, plan)
 package accountsync

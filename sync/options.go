@@ -175,7 +175,8 @@ type Options struct {
 
 	// Now is the time of the run; it sets the next due date of imports.
 	// Diff never reads the clock: when Now is zero, imported services get
-	// no next due date. [Run] sets it to the current time when zero.
+	// no next due date. [Executor.Plan] sets it to the current time when
+	// zero.
 	Now time.Time
 
 	// ExpectFingerprint, when set, is the Fingerprint of a plan approved

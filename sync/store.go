@@ -123,7 +123,8 @@ type Notification struct {
 	Email     string           `json:"email,omitempty"`
 	Username  string           `json:"username,omitempty"`
 	Domain    string           `json:"domain,omitempty"`
-	// Password is the new password for NotifyNewPassword, empty otherwise.
+	// Password is the new password for NotificationKindNewPassword, empty
+	// otherwise.
 	// It is never marshalled, printed by String or logged.
 	Password string `json:"-"`
 }
@@ -144,7 +145,7 @@ func (n Notification) LogValue() slog.Value {
 
 // Notifier sends the e-mails of imports and exports, such as through WHMCS
 // SendEmail. A store that keeps service passwords can take them from the
-// NotifyNewPassword notification.
+// NotificationKindNewPassword notification.
 type Notifier interface {
 	Notify(ctx context.Context, n Notification) error
 }
