@@ -859,12 +859,6 @@ type batchingStore struct {
 	events     []string // "begin", "commit", "write outside a batch", or kind+" "+key
 }
 
-func (s *batchingStore) event(e string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.events = append(s.events, e)
-}
-
 func (s *batchingStore) BeginBatch(context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
