@@ -22,7 +22,8 @@ const DefaultConcurrency = 4
 // usable: no notifier (then plans that must deliver a password are
 // refused), no journal, DefaultConcurrency, no progress callback, no
 // logging. Nothing is filled in behind the caller's back: a Store that is
-// also the Notifier or the Journal is set as those too.
+// also the Notifier or the Journal serves as such only when set in those
+// fields too.
 type Executor struct {
 	Provider provider.Provider
 	Store    Store
@@ -31,8 +32,10 @@ type Executor struct {
 	Notifier Notifier
 	// Journal, if set, gets one entry per action.
 	Journal Journal
-	// Concurrency bounds how many keys are worked on at once; the actions
-	// of one key always run one after another, in plan order.
+	// Concurrency bounds how many keys Apply works on at once (the
+	// actions of one key always run one after another, in plan order), and
+	// how many addresses Plan asks a Store without ClientFinder about at
+	// once.
 	Concurrency int
 	// Progress, if set, is called after each action with the number done
 	// (1, 2, 3, ...) and the number in the plan. Calls do not overlap.
