@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/accountsync/accountsync/provider"
@@ -80,10 +81,15 @@ func diff(remote []provider.Account, local []Service, opts Options) (*differ, *P
 
 // row is one key with the records that hold it on each side, as
 // external-dns's plan table keeps a row per DNS name.
+//
+// While a side has one record for the key, its slice is a view of the
+// caller's listing, capped at that record: nothing is copied or allocated
+// for the common row, a second record makes append copy both out, and a
+// view is never written (sorting one record moves nothing).
 type row struct {
 	key    string // normalised; invalidPrefix + the value for an invalid key
-	remote []*provider.Account
-	local  []*Service
+	remote []provider.Account
+	local  []Service
 }
 
 // invalidPrefix starts the row key of an invalid value, so that it cannot
@@ -118,58 +124,91 @@ type differ struct {
 func (d *differ) index(remote []provider.Account, local []Service) (rows []row, remoteOnly []*row) {
 	field := d.cfg.keyField
 	table := make(map[string]*row, max(len(local), len(remote)))
-	// A row's first record of a side is a slice of one over locals or
-	// remotes, capped, so that a key with one record a side allocates
-	// nothing and a second record makes append copy the first out. The
-	// rows of billing's keys live in one slice, which never grows past its
-	// size, so the table's pointers into it hold.
+	// The rows of billing's keys live in one slice, which never grows past
+	// its size, so the table's pointers into it hold.
 	rows = make([]row, 0, len(local))
-	locals := make([]*Service, len(local))
-	remotes := make([]*provider.Account, len(remote))
-	ids := make(map[string]int, len(local))
 	for i := range local {
 		s := &local[i]
 		k := d.keyOf(s.Identifier(field))
 		d.localDigest.add(hashKey(seedLocal, k))
-		locals[i] = s
 		if r := table[k]; r != nil {
-			r.local = append(r.local, s) // a key billing holds twice
+			r.local = append(r.local, *s) // a key billing holds twice
 		} else {
-			rows = append(rows, row{key: k, local: locals[i : i+1 : i+1]})
+			rows = append(rows, row{key: k, local: local[i : i+1 : i+1]})
 			table[k] = &rows[len(rows)-1]
 		}
 		if s.Status.live() {
 			d.liveLocal++
-		}
-		if s.ID != "" {
-			ids[s.ID]++
 		}
 	}
 	for j := range remote {
 		a := &remote[j]
 		k := d.keyOf(a.Identifier(field))
 		d.remoteDigest.add(hashKey(seedRemote, k))
-		remotes[j] = a
 		switch r := table[k]; {
 		case r == nil: // on the server only
-			r = &row{key: k, remote: remotes[j : j+1 : j+1]}
+			r = &row{key: k, remote: remote[j : j+1 : j+1]}
 			table[k] = r
 			remoteOnly = append(remoteOnly, r)
 		case r.remote == nil:
-			r.remote = remotes[j : j+1 : j+1]
+			r.remote = remote[j : j+1 : j+1]
 		default:
-			r.remote = append(r.remote, a)
+			r.remote = append(r.remote, *a)
 		}
 	}
-	for id, n := range ids {
-		if n > 1 {
-			if d.repeated == nil {
-				d.repeated = make(map[string]int)
-			}
-			d.repeated[id] = n
-		}
-	}
+	d.repeated = repeatedIDs(local)
 	return rows, remoteOnly
+}
+
+// repeatedIDs returns the service IDs that several services hold, with
+// their counts, or nil.
+//
+// Billing systems number their services (WHMCS's IDs are tblhosting row
+// numbers), so an ID that is a number below 64 times the count of
+// services is marked in a bitset (eight bytes a service), which costs a
+// fraction of a map of strings at a few hundred thousand services; any
+// other ID is counted in a map.
+func repeatedIDs(local []Service) map[string]int {
+	bound := uint64(64 * (len(local) + 1024))
+	bits := make([]uint64, bound/64)
+	var others map[string]int
+	var repeated map[string]int
+	for i := range local {
+		id := local[i].ID
+		if id == "" {
+			continue
+		}
+		if n, ok := serviceNumber(id); ok && n < bound {
+			word, bit := n/64, uint64(1)<<(n%64)
+			if bits[word]&bit == 0 {
+				bits[word] |= bit
+				continue
+			}
+		} else {
+			if others == nil {
+				others = make(map[string]int)
+			}
+			if others[id]++; others[id] == 1 {
+				continue
+			}
+		}
+		if repeated == nil {
+			repeated = make(map[string]int)
+		}
+		repeated[id] = max(repeated[id]+1, 2)
+	}
+	return repeated
+}
+
+// serviceNumber returns the number an ID is, when it is written as
+// numbers are: decimal digits, no leading zero ("007" is another ID than
+// "7", so it is not one).
+func serviceNumber(id string) (uint64, bool) {
+	if len(id) > 1 && id[0] == '0' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(id, 10, 64)
+	return n, err == nil
 }
 
 // keyOf normalises a key value; an invalid one becomes a row key of its
@@ -201,8 +240,8 @@ func (d *differ) plan(r *row) {
 		d.population++
 	}
 	if len(r.remote) > 0 {
-		for _, s := range r.local {
-			if s.Status.live() {
+		for i := range r.local {
+			if r.local[i].Status.live() {
 				d.liveFound++
 			}
 		}
@@ -219,7 +258,7 @@ func (d *differ) plan(r *row) {
 	}
 	var acct *provider.Account
 	if len(r.remote) == 1 {
-		acct = r.remote[0]
+		acct = &r.remote[0]
 	}
 	switch {
 	case acct != nil && holder == nil:
@@ -236,7 +275,7 @@ func (d *differ) plan(r *row) {
 
 // countsLive reports whether s is a live service that counts: one with an
 // ID of its own.
-func (d *differ) countsLive(s *Service) bool {
+func (d *differ) countsLive(s Service) bool {
 	return s.Status.live() && s.ID != "" && d.repeated[s.ID] == 0
 }
 
@@ -252,7 +291,7 @@ func (d *differ) countsLive(s *Service) bool {
 func (d *differ) examine(r *row) (holder *Service, ignored []*Service, why string) {
 	if d.plain(r) {
 		if len(r.local) == 1 {
-			holder = r.local[0]
+			holder = &r.local[0]
 		}
 		return holder, nil, ""
 	}
@@ -261,14 +300,14 @@ func (d *differ) examine(r *row) (holder *Service, ignored []*Service, why strin
 	if len(r.remote) > 1 {
 		reasons = append(reasons, fmt.Sprintf("%d accounts on the server share this key", len(r.remote)))
 	}
-	for _, a := range r.remote {
-		if !a.Status.Valid() {
+	for i := range r.remote {
+		if a := &r.remote[i]; !a.Status.Valid() {
 			reasons = append(reasons, fmt.Sprintf("an account has unknown status %q", a.Status))
 		}
 	}
 	var open, closed []*Service
-	for _, s := range r.local {
-		switch {
+	for i := range r.local {
+		switch s := &r.local[i]; {
 		case s.ID == "":
 			reasons = append(reasons, "a service has no ID")
 		case d.repeated[s.ID] > 0:
@@ -311,7 +350,7 @@ func (d *differ) plain(r *row) bool {
 		return false
 	}
 	if len(r.local) == 1 {
-		s := r.local[0]
+		s := &r.local[0]
 		return s.ID != "" && s.Status.Valid() && d.repeated[s.ID] == 0
 	}
 	return true
@@ -319,11 +358,11 @@ func (d *differ) plain(r *row) bool {
 
 // sortRecords orders a row's records by their content.
 func sortRecords(r *row) {
-	slices.SortFunc(r.remote, func(a, b *provider.Account) int {
-		return strings.Compare(string(appendAccount(nil, a)), string(appendAccount(nil, b)))
+	slices.SortFunc(r.remote, func(a, b provider.Account) int {
+		return strings.Compare(string(appendAccount(nil, &a)), string(appendAccount(nil, &b)))
 	})
-	slices.SortFunc(r.local, func(a, b *Service) int {
-		return strings.Compare(string(appendService(nil, a)), string(appendService(nil, b)))
+	slices.SortFunc(r.local, func(a, b Service) int {
+		return strings.Compare(string(appendService(nil, &a)), string(appendService(nil, &b)))
 	})
 }
 
@@ -337,14 +376,12 @@ func labels(ss []*Service) string {
 
 func (d *differ) conflict(r *row, reason string) {
 	sortRecords(r)
-	c := Conflict{Key: strings.TrimPrefix(r.key, invalidPrefix), Reason: reason}
-	for _, a := range r.remote {
-		c.Remote = append(c.Remote, *a)
-	}
-	for _, s := range r.local {
-		c.Local = append(c.Local, *s)
-	}
-	d.conflicts = append(d.conflicts, c)
+	d.conflicts = append(d.conflicts, Conflict{
+		Key:    strings.TrimPrefix(r.key, invalidPrefix),
+		Reason: reason,
+		Remote: slices.Clone(r.remote),
+		Local:  slices.Clone(r.local),
+	})
 }
 
 // keyPlan collects what is planned for one key.

@@ -421,3 +421,30 @@ func TestDiffImportLimit(t *testing.T) {
 		}
 	})
 }
+
+func TestRepeatedIDs(t *testing.T) {
+	tests := []struct {
+		name string
+		ids  []string
+		want map[string]int
+	}{
+		{"distinct numbers repeat nothing", []string{"1", "2", "3"}, nil},
+		{"a number held twice is found", []string{"1", "2", "1"}, map[string]int{"1": 2}},
+		{"a number held three times is counted", []string{"5", "5", "6", "5"}, map[string]int{"5": 3}},
+		{"a leading zero makes another ID", []string{"7", "007", "07"}, nil},
+		{"IDs that are not numbers are compared as text", []string{"A1", "a1", "A1", "x"}, map[string]int{"A1": 2}},
+		{"numbers past the bitset are compared too", []string{"99999999999", "99999999999", "1"}, map[string]int{"99999999999": 2}},
+		{"empty IDs are left to the no-ID rule", []string{"", ""}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var local []Service
+			for _, id := range tt.ids {
+				local = append(local, Service{ID: id})
+			}
+			if got := repeatedIDs(local); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("repeatedIDs(%q) = %v, want %v", tt.ids, got, tt.want)
+			}
+		})
+	}
+}
