@@ -22,6 +22,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
@@ -171,7 +172,8 @@ type measurement struct {
 
 // measure runs the job once over every server, sampling the heap.
 func measure(ctx context.Context, job *fleet.Job, servers []provider.Server) measurement {
-	runtime.GC()
+	// Hand freed memory back first, so that the peak is this run's.
+	debug.FreeOSMemory()
 	resetPeakRSS()
 	var peak atomic.Uint64
 	done := make(chan struct{})
