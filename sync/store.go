@@ -13,6 +13,15 @@ import (
 // clients and products they belong to. The executor calls it from several
 // goroutines at once, so implementations must be safe for concurrent use.
 // Every method honours ctx, and errors never contain a password.
+//
+// A Store holds the services of exactly one server. Build one per server
+// and hand it only to that server's sync: a Store shared by two servers
+// lists the first server's services to the second server's plan, which
+// then exports them onto the wrong machine (or, the other way round,
+// terminates live services). Implementations should be constructed for
+// one server and say which (whmcs.StoreConfig.ServerID, the examples'
+// sqlstore DB.Server). synctest.RunStore checks an implementation against
+// this contract.
 type Store interface {
 	// Services returns every service of the server being synced, in any
 	// status, or an error and none. Never a partial list.
@@ -145,7 +154,8 @@ func (n Notification) LogValue() slog.Value {
 
 // Notifier sends the e-mails of imports and exports, such as through WHMCS
 // SendEmail. A store that keeps service passwords can take them from the
-// NotificationKindNewPassword notification.
+// NotificationKindNewPassword notification. Notify must be safe for
+// concurrent use and never put the password in an error or log line.
 type Notifier interface {
 	Notify(ctx context.Context, n Notification) error
 }
@@ -174,7 +184,9 @@ type Entry struct {
 	Message   string    `json:"message"`
 }
 
-// Journal keeps the sync log: one entry per action the executor ran.
+// Journal keeps the sync log: one entry per action the executor ran,
+// such as WHMCS's activity log through LogActivity. Record must be safe for
+// concurrent use; a failed Record is logged and does not fail the action.
 type Journal interface {
 	Record(ctx context.Context, e Entry) error
 }

@@ -1,11 +1,21 @@
 // Package synctest provides an in-memory billing side for tests of code
 // that uses the sync engine: one [Store] value that implements sync.Store,
-// sync.Notifier and sync.Journal, that a test seeds and inspects.
+// sync.Notifier and sync.Journal, that a test seeds and inspects; and
+// [RunStore], the conformance kit every sync.Store implementation should
+// pass.
 //
 //	store := synctest.NewStore()
 //	store.AddService(acsync.Service{Domain: "example.com", Status: acsync.ServiceStatusActive, ...})
 //	report, err := acsync.Run(ctx, fake, store, opts, acsync.Executor{})
 //	sent := store.Notifications()
+//
+// # One server per store
+//
+// A Store is the billing side of ONE server: every service it holds is
+// taken to belong to the server it is synced with. A test of several
+// servers needs one Store per server; one Store handed to two servers'
+// syncs makes the second plan export the first server's accounts onto the
+// second server.
 package synctest
 
 import (
@@ -20,10 +30,11 @@ import (
 	acsync "github.com/accountsync/accountsync/sync"
 )
 
-// Store is an in-memory billing system. It is strict where a real one
-// would be: services must name an existing client and product, a client's
-// e-mail address is unique, and UpdateService changes only the fields its
-// changes name. It does not stop two services from sharing a domain, so
+// Store is an in-memory billing system holding the services of one
+// server (see the package doc: never share one between servers). It is
+// strict where a real one would be: services must name an existing client
+// and product, a client's e-mail address is unique, and UpdateService
+// changes only the fields its changes name. It does not stop two services from sharing a domain, so
 // tests can see duplicates. IDs are "1", "2", ... per kind of record.
 //
 // Its methods are safe for concurrent use, and each returns ctx.Err()
@@ -57,7 +68,8 @@ var (
 	_ acsync.Journal  = (*Store)(nil)
 )
 
-// NewStore returns an empty store.
+// NewStore returns an empty store for the services of one server. Use a
+// new Store for each server a test syncs.
 func NewStore() *Store { return &Store{} }
 
 // AddService seeds a service and returns its ID, assigning one when s.ID

@@ -140,3 +140,7 @@ func ExampleStore() {
 	// map[jo@example.com:1] map[gold:1]
 	// 1 example.com Active
 }
+
+func TestStoreConformance(t *testing.T) {
+	synctest.RunStore(t, func(t *testing.T) acsync.Store { return synctest.NewStore() })
+}
