@@ -94,21 +94,33 @@ func (d *DB) Close() error { return d.db.Close() }
 func (d *DB) SQL() *sql.DB { return d.db }
 
 // Server returns the store of the server with this name, adding it to
-// tblservers if it is new. keyField is the server type's
-// provider.Metadata.UniqueIdentifierField: for "customfield.<name>" the
-// store keeps each service's identifier in that product custom field, as
-// WHMCS does.
+// tblservers if it is new. The store holds that server's services only:
+// call Server once per server and hand each store only to its own server's
+// sync, since a store shared by two servers would export one server's
+// accounts onto the other. A name already registered with another type is
+// an error rather than a silent change of type, because it is most likely
+// a second server given the first one's name.
+//
+// keyField is the server type's provider.Metadata.UniqueIdentifierField:
+// for "customfield.<name>" the store keeps each service's identifier in
+// that product custom field, as WHMCS does.
 func (d *DB) Server(ctx context.Context, name, typ, keyField string) (*Store, error) {
 	if name == "" {
 		return nil, errors.New("sqlstore: server: empty name")
 	}
 	if _, err := d.db.ExecContext(ctx,
-		`INSERT INTO tblservers (name, type) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET type = excluded.type`, name, typ); err != nil {
+		`INSERT INTO tblservers (name, type) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, typ); err != nil {
 		return nil, fmt.Errorf("sqlstore: server %q: %w", name, err)
 	}
-	var id int64
-	if err := d.db.QueryRowContext(ctx, `SELECT id FROM tblservers WHERE name = ?`, name).Scan(&id); err != nil {
+	var (
+		id   int64
+		have string
+	)
+	if err := d.db.QueryRowContext(ctx, `SELECT id, type FROM tblservers WHERE name = ?`, name).Scan(&id, &have); err != nil {
 		return nil, fmt.Errorf("sqlstore: server %q: %w", name, err)
+	}
+	if have != typ {
+		return nil, fmt.Errorf("sqlstore: server %q is a %q server in this database, not %q: one store holds one server's services; give the other server its own name", name, have, typ)
 	}
 	s := &Store{d: d, server: id, name: name, typ: typ}
 	if f, ok := strings.CutPrefix(keyField, "customfield."); ok && f != "" {
@@ -119,7 +131,8 @@ func (d *DB) Server(ctx context.Context, name, typ, keyField string) (*Store, er
 
 // Store is one server's billing side. It implements sync.Store,
 // sync.Notifier and sync.Journal, and sync.ClientFinder and sync.Batcher
-// to make a sync cheap.
+// to make a sync cheap. It lists, changes and terminates the services of
+// its own server only; never hand one Store to the syncs of two servers.
 type Store struct {
 	d           *DB
 	server      int64
