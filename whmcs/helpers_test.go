@@ -2,11 +2,15 @@ package whmcs_test
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/accountsync/accountsync/provider"
+	acsync "github.com/accountsync/accountsync/sync"
 	"github.com/accountsync/accountsync/whmcs"
 	"github.com/accountsync/accountsync/whmcs/whmcstest"
 )
@@ -65,4 +69,36 @@ func newWorld(t *testing.T, opts whmcstest.Options, edit ...func(*whmcs.StoreCon
 		t.Fatal(err)
 	}
 	return w
+}
+
+// servicePassword is the password every seeded service has; it must
+// never show in an error or log line.
+func servicePassword(i int) string { return fmt.Sprintf("Seeded-Svc-Passw0rd-%03d", i) }
+
+// seedServices adds n Active services on web1, each of its own client,
+// with a product the store does not know.
+func seedServices(w *world, n int) []string {
+	pid := w.srv.AddProduct(whmcstest.Product{GroupID: w.group, Name: "Starter", Module: "cpanel", Package: "starter"})
+	var ids []string
+	for i := range n {
+		c := w.srv.AddClient(whmcstest.Client{FirstName: "C", LastName: fmt.Sprint(i), Email: fmt.Sprintf("client%d@example.com", i)})
+		ids = append(ids, w.srv.AddService(whmcstest.Service{ClientID: c, ProductID: pid, ServerID: w.web1,
+			Domain: fmt.Sprintf("site%d.example", i), Username: fmt.Sprintf("site%d", i), Password: servicePassword(i),
+			RegDate: "2020-01-02", NextDueDate: "2026-01-02"}))
+	}
+	return ids
+}
+
+// clientAndProduct creates a client and a product through the store.
+func (w *world) clientAndProduct(t *testing.T) (client, product string) {
+	t.Helper()
+	ctx := context.Background()
+	client, err := w.store.CreateClient(ctx, acsync.NewClient{Email: "jo@example.com", Account: provider.Account{Username: "jo", Domain: "jo.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if product, err = w.store.CreateProduct(ctx, acsync.NewProduct{Package: "gold"}); err != nil {
+		t.Fatal(err)
+	}
+	return client, product
 }

@@ -161,12 +161,23 @@ const dateLayout = "2006-01-02"
 // listServices reads every GetClientsProducts row matching filter (nil:
 // all), page by page, and fails rather than return a listing that is
 // short or shifted.
+//
+// Rows come in ID order, so a row inserted while the pages are read lands
+// at the end and moves the total; a row deleted from a page already read
+// shifts the later pages back by one, which would skip a row. Each page
+// after the first therefore starts one row early, on the last row of the
+// page before, and must begin with that row.
 func (s *Store) listServices(ctx context.Context, op string, filter url.Values) ([]serviceRow, error) {
 	var out []serviceRow
 	seen := map[string]bool{}
 	total := -1
+	last := ""
 	for start := 0; total < 0 || start < total; {
-		params := url.Values{"limitstart": {strconv.Itoa(start)}, "limitnum": {strconv.Itoa(s.pageSize)}}
+		from, num := start, s.pageSize
+		if last != "" {
+			from, num = start-1, num+1
+		}
+		params := url.Values{"limitstart": {strconv.Itoa(from)}, "limitnum": {strconv.Itoa(num)}}
 		for k, v := range filter {
 			params[k] = v
 		}
@@ -178,11 +189,20 @@ func (s *Store) listServices(ctx context.Context, op string, filter url.Values) 
 		if a.Products != nil {
 			rows = a.Products.items
 		}
-		t, err := s.checkPage(op, "GetClientsProducts", a.page, start, len(rows), total)
+		t, err := s.checkPage(op, "GetClientsProducts", a.page, from, len(rows), total)
 		if err != nil {
 			return nil, err
 		}
 		total = t
+		if last != "" {
+			if len(rows) == 0 {
+				return nil, s.shifted(op, "GetClientsProducts", fmt.Sprintf("the page from row %d is empty", from))
+			}
+			if first, _ := rows[0].ID.id(); first != last {
+				return nil, s.shifted(op, "GetClientsProducts", fmt.Sprintf("the page from row %d begins with service %s, not %s", from, first, last))
+			}
+			rows = rows[1:]
+		}
 		for _, r := range rows {
 			id, ok := r.ID.id()
 			if !ok {
@@ -193,6 +213,7 @@ func (s *Store) listServices(ctx context.Context, op string, filter url.Values) 
 			}
 			seen[id] = true
 			out = append(out, r)
+			last = id
 		}
 		if len(rows) == 0 {
 			break

@@ -62,9 +62,10 @@ func (f Fault) String() string {
 	return "Fault(" + strconv.Itoa(int(f)) + ")"
 }
 
-// RedirectHost is where [FaultRedirect] sends the caller; .invalid never
-// resolves.
-const RedirectHost = "whmcs-moved.invalid"
+// RedirectHost is where [FaultRedirect] sends the caller: another
+// loopback address, where nothing listens on the discard port, so that
+// following the redirect fails at once and never leaves the machine.
+const RedirectHost = "127.0.0.2:9"
 
 // SetFault makes every request get f until SetFault(FaultNone).
 func (s *Server) SetFault(f Fault) {
