@@ -195,9 +195,25 @@ func (c *Client) call(ctx context.Context, op, action string, params url.Values,
 		Idempotent: isRead(action),
 	})
 	if err != nil {
-		return scrubError(err, secrets)
+		return scrubError(noAnswer(ctx, action, err), secrets)
 	}
 	return scrubError(c.decode(op, action, resp, out), secrets)
+}
+
+// noAnswer names the action in a transport failure and, for a write,
+// says that WHMCS may have acted: the caller must look before trying
+// again.
+func noAnswer(ctx context.Context, action string, err error) error {
+	var ae *provider.APIError
+	if ctx.Err() != nil || !errors.As(err, &ae) || ae.Err == nil || ae.Message != "" {
+		return err
+	}
+	c := *ae
+	c.Message = action + ": no answer (" + ae.Err.Error() + ")"
+	if !isRead(action) {
+		c.Message += "; WHMCS may have carried it out, so it is not sent again"
+	}
+	return &c
 }
 
 // decode checks an answer: a JSON object whose result is read before
@@ -255,8 +271,10 @@ func (c *Client) decode(op, action string, resp *httpx.Response, out any) error 
 // notJSON describes a body that is not a JSON object, for the error.
 func notJSON(resp *httpx.Response, body []byte) string {
 	switch {
+	case resp.LooksLikeHTML() && resp.StatusCode == http.StatusOK:
+		return "not an API answer: an HTML page with HTTP 200 (a login page or a firewall's page?); check BaseURL"
 	case resp.LooksLikeHTML():
-		return fmt.Sprintf("not an API answer: an HTML page with HTTP %d (a login page, a PHP error or a firewall?); check BaseURL", resp.StatusCode)
+		return fmt.Sprintf("not an API answer: an HTML page with HTTP %d (a PHP error, a proxy or a firewall?)", resp.StatusCode)
 	case bytes.HasPrefix(body, []byte("<?xml")) || bytes.HasPrefix(body, []byte("<")):
 		return "the answer is XML, not JSON (a proxy dropped responsetype?)"
 	case bytes.HasPrefix(body, []byte("result=")):
