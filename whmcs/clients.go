@@ -189,3 +189,55 @@ func randomPassword() string {
 	}
 	return string(b)
 }
+
+// Clients returns every client's ID by lower-case e-mail address, for
+// sync.Options.Clients, so that a plan names existing clients instead of
+// planning to create them: GetClients, paged in ID order. An address two
+// clients share is left out (the executor then finds one with
+// FindClientByEmail, and the plan does not guess). The listing is a lookup
+// table, not a source of truth: a client it misses is found again when an
+// import needs it.
+func (s *Store) Clients(ctx context.Context) (map[string]string, error) {
+	const op = "list clients"
+	out := map[string]string{}
+	shared := map[string]bool{}
+	total := -1
+	for start := 0; total < 0 || start < total; {
+		var a clientsAnswer
+		err := s.c.call(ctx, op, "GetClients", url.Values{"limitstart": {strconv.Itoa(start)}, "limitnum": {strconv.Itoa(s.pageSize)},
+			"orderby": {"id"}, "sorting": {"ASC"}}, &a)
+		if err != nil {
+			return nil, err
+		}
+		if a.TotalResults == nil {
+			return nil, s.c.shapeError(op, "GetClients", "the answer has no totalresults")
+		}
+		if total, err = a.TotalResults.int(); err != nil {
+			return nil, s.c.shapeError(op, "GetClients", "totalresults is not a count")
+		}
+		var rows []clientRow
+		if a.Clients != nil {
+			rows = a.Clients.items
+		}
+		for _, r := range rows {
+			id, ok := r.ID.id()
+			email := strings.ToLower(strings.TrimSpace(string(r.Email)))
+			if !ok || email == "" {
+				continue
+			}
+			if old, dup := out[email]; dup && old != id {
+				shared[email] = true
+			}
+			out[email] = id
+		}
+		if len(rows) == 0 {
+			break
+		}
+		start += len(rows)
+	}
+	for email := range shared {
+		delete(out, email)
+		s.log.Warn("whmcs: two clients share an e-mail address; imports for it look the client up", "email", email)
+	}
+	return out, nil
+}

@@ -590,3 +590,24 @@ func TestRecordWritesTheActivityLog(t *testing.T) {
 		t.Errorf("activity %+v", a)
 	}
 }
+
+func TestClientsListsEveryAddressOnceAndLeavesSharedOnesOut(t *testing.T) {
+	w := newWorld(t, whmcstest.Options{}, func(c *whmcs.StoreConfig) { c.PageSize = 2 })
+	a := w.srv.AddClient(whmcstest.Client{Email: "A@Example.com"})
+	w.srv.AddClient(whmcstest.Client{Email: "shared@example.com"})
+	w.srv.AddUser(whmcstest.User{Email: "x@example.com"})
+	b := w.srv.AddClient(whmcstest.Client{Email: "b@example.com"})
+	w.srv.AddService(whmcstest.Service{}) // not a client
+	// A second client with one address, as only an import or the admin
+	// area can make.
+	w.srv.OnCall("GetClients", func(n int) {
+		if n == 1 {
+			w.srv.AddClient(whmcstest.Client{Email: "SHARED@example.com", OwnerUserID: "99"})
+		}
+	})
+	got, err := w.store.Clients(context.Background())
+	want := map[string]string{"a@example.com": a, "b@example.com": b}
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Clients = %v, %v; want %v", got, err, want)
+	}
+}
