@@ -202,7 +202,9 @@ func TestOddAnswers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t, whmcstest.Options{})
 			seedServices(w, 3)
-			w.srv.SetFault(tt.fault)
+			// The listing's first call counts the server's services; the
+			// fault hits the GetClientsProducts pages after it.
+			w.srv.OnCall("GetServers", func(int) { w.srv.SetFault(tt.fault) })
 			svcs, err := w.store.Services(context.Background())
 			if err == nil || svcs != nil {
 				t.Fatalf("Services = %d services, %v; want an error and none", len(svcs), err)

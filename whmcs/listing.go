@@ -41,14 +41,22 @@ func (e *UnlistedError) Error() string {
 // read (a total that moves, a row seen twice, a page short) is an error,
 // never a partial list.
 //
-// Then GetServers' count of the server's live services is compared with
-// the listing (see [UnlistedError]), and GetProducts gives the package of
+// GetServers' count of the server's live services, read before and after,
+// is compared with the listing (see [UnlistedError]), and GetProducts
+// gives the package of
 // the products the store created. ClientEmail comes from GetClients (or
 // GetClientsDetails per client, for a few), Package from the products the
 // store created and StoreConfig.Products ("" for other products), and
 // UniqueIdentifier from the key's custom field.
 func (s *Store) Services(ctx context.Context) ([]acsync.Service, error) {
 	const op = "list services"
+	// The server's count is read before and after the listing: a count
+	// that moved means services changed meanwhile, not that some are
+	// hidden.
+	before, err := s.server(ctx, op)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.listServices(ctx, op, nil)
 	if err != nil {
 		return nil, err
@@ -56,6 +64,10 @@ func (s *Store) Services(ctx context.Context) ([]acsync.Service, error) {
 	h, err := s.server(ctx, op)
 	if err != nil {
 		return nil, err
+	}
+	if h.ActiveServices != before.ActiveServices {
+		return nil, s.c.http.Error(op, nil, "", fmt.Sprintf("the services changed while they were read (GetServers counted %d live on server %s, then %d); nothing was used, try again",
+			before.ActiveServices, h.ID, h.ActiveServices), provider.ErrTransient)
 	}
 	var mine []serviceRow
 	live := 0

@@ -139,6 +139,21 @@ func TestServicesOfADeletedProductFailTheListing(t *testing.T) {
 			t.Errorf("total %v, %v", a.TotalResults, err)
 		}
 	})
+	t.Run("an order accepted while the listing is read is not mistaken for them", func(t *testing.T) {
+		w := newWorld(t, whmcstest.Options{})
+		ids := seedServices(w, 2)
+		w.srv.OnCall("GetClientsProducts", func(n int) {
+			if n == 1 {
+				s, _ := w.srv.Service(ids[0])
+				s.Domain = "fresh.example"
+				w.srv.AddService(s)
+			}
+		})
+		_, err := w.store.Services(ctx)
+		if errors.As(err, &ue) || !errors.Is(err, provider.ErrTransient) {
+			t.Errorf("err = %v", err)
+		}
+	})
 	t.Run("addons allowed for are not mistaken for them", func(t *testing.T) {
 		w := newWorld(t, whmcstest.Options{}, func(c *whmcs.StoreConfig) { c.AllowUnlisted = 2 })
 		seedServices(w, 2)

@@ -485,9 +485,9 @@ func (s *Server) addOrder(c *call) obj {
 	}
 	s.orders = append(s.orders, o)
 	ids := strings.Join(o.ServiceIDs, ",")
-	res := obj{"result": "success", "orderid": s.idNum(o.ID, false), "productids": ids, "serviceids": ids, "addonids": "", "domainids": ""}
+	res := obj{"result": "success", "orderid": s.idNum(o.ID, true), "productids": ids, "serviceids": ids, "addonids": "", "domainids": ""}
 	if o.InvoiceID != "" {
-		res["invoiceid"] = s.idNum(o.InvoiceID, false)
+		res["invoiceid"] = s.idNum(o.InvoiceID, true)
 	}
 	return res
 }
@@ -705,7 +705,7 @@ func (s *Server) updateClientProduct(c *call) obj {
 			}
 		}
 	}
-	return obj{"result": "success", "serviceid": s.idNum(v.ID, false)}
+	return obj{"result": "success", "serviceid": s.idNum(v.ID, true)}
 }
 
 // addProductAction creates a product: name and an existing gid required,

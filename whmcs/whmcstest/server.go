@@ -46,10 +46,11 @@ type Numbers int
 
 // The number styles of [Options.Numbers].
 const (
-	// NumbersAsDocumented writes them as WHMCS's documentation shows:
-	// strings in GetClientsProducts rows and totals and in AddClient's
-	// clientid, JSON numbers elsewhere (startnumber, numreturned,
-	// GetClients, GetProducts, GetServers, AddOrder's orderid).
+	// NumbersAsDocumented writes them as WHMCS's documentation examples
+	// show them: strings in GetClientsProducts rows and totals, and in
+	// the IDs AddClient, AddOrder and UpdateClientProduct answer; JSON
+	// numbers elsewhere (startnumber, numreturned, GetClients,
+	// GetProducts, GetServers, GetUsers).
 	NumbersAsDocumented Numbers = iota
 	// NumbersAsStrings writes every number as a string.
 	NumbersAsStrings
