@@ -626,3 +626,17 @@ func TestClientsListsEveryAddressOnceAndLeavesSharedOnesOut(t *testing.T) {
 		t.Errorf("Clients = %v, %v; want %v", got, err, want)
 	}
 }
+
+func TestAnAddressDroppedFromTheAllowListMidRunFailsTheListing(t *testing.T) {
+	w := newWorld(t, whmcstest.Options{}, func(c *whmcs.StoreConfig) { c.PageSize = 2 })
+	seedServices(w, 5)
+	w.srv.OnCall("GetClientsProducts", func(n int) {
+		if n == 2 {
+			w.srv.SetAllowedIPs("192.0.2.1") // the host moved to IPv6, say
+		}
+	})
+	svcs, err := w.store.Services(context.Background())
+	if svcs != nil || !errors.Is(err, provider.ErrUnauthorized) || !strings.Contains(err.Error(), "Invalid IP 127.0.0.1") {
+		t.Errorf("Services = %d, %v", len(svcs), err)
+	}
+}
