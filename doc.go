@@ -27,6 +27,9 @@
 //     Import it as acsync when you also use the standard library's sync.
 //   - [github.com/accountsync/accountsync/nsscan]: checks at scale whether
 //     domains are delegated to the expected nameservers.
+//   - [github.com/accountsync/accountsync/whmcs]: the billing side over
+//     WHMCS's External API, a Store for the services of one WHMCS server,
+//     with a wire-format fake in whmcs/whmcstest.
 //   - examples/: runnable programs; examples/quickstart is the place to
 //     start.
 //
