@@ -117,15 +117,12 @@ func (c *Client) NewStore(cfg StoreConfig) (*Store, error) {
 		return nil, fmt.Errorf("whmcs: StoreConfig.ServerID %q is not a server ID: one Store holds the services of one server", cfg.ServerID)
 	}
 	cfg.ServerID = id
-	for name, v := range map[string]*string{"ProductGroupID": &cfg.ProductGroupID} {
-		if *v == "" {
-			continue
-		}
-		n, ok := text(*v).id()
+	if cfg.ProductGroupID != "" {
+		gid, ok := text(cfg.ProductGroupID).id()
 		if !ok {
-			return nil, fmt.Errorf("whmcs: StoreConfig.%s %q is not an ID", name, *v)
+			return nil, fmt.Errorf("whmcs: StoreConfig.ProductGroupID %q is not a product group ID", cfg.ProductGroupID)
 		}
-		*v = n
+		cfg.ProductGroupID = gid
 	}
 	s := &Store{c: c, cfg: cfg, log: c.log, configured: map[string]string{}, packageOf: map[string]string{},
 		fieldIDs: map[string]string{}, pageSize: cfg.PageSize}

@@ -435,6 +435,14 @@ func TestClients(t *testing.T) {
 			t.Errorf("FindClientByEmail = %q, %v", got, err)
 		}
 	})
+	t.Run("an address in another case is found on a case-sensitive database too", func(t *testing.T) {
+		w := newWorld(t, whmcstest.Options{BinaryCollation: true})
+		id := w.srv.AddClient(whmcstest.Client{Email: "Jo.Smith@Example.COM"})
+		w.srv.AddClient(whmcstest.Client{Email: "jo.smith@example.community"})
+		if got, err := w.store.FindClientByEmail(ctx, "jo.smith@example.com"); err != nil || got != id {
+			t.Errorf("FindClientByEmail = %q, %v", got, err)
+		}
+	})
 	t.Run("a client is created without e-mail and with a password no error shows", func(t *testing.T) {
 		w := newWorld(t, whmcstest.Options{})
 		w.srv.FailCall("AddClient", 1, "Something odd")

@@ -267,7 +267,11 @@ func (s *Server) getClientsDetails(c *call) obj {
 	}
 	var found *Client
 	for _, cl := range s.clients {
-		if truthy(id) && sameID(id, cl.ID) || !truthy(id) && sameText(email, cl.Email) {
+		sameEmail := sameText(email, cl.Email)
+		if s.opts.BinaryCollation {
+			sameEmail = email == cl.Email
+		}
+		if truthy(id) && sameID(id, cl.ID) || !truthy(id) && sameEmail {
 			found = cl
 			break
 		}

@@ -92,6 +92,10 @@ type Options struct {
 	Templates map[string]string
 	// Numbers chooses how numbers are written in answers.
 	Numbers Numbers
+	// BinaryCollation makes GetClientsDetails match e-mail addresses
+	// exactly, as on a database whose collation is case-sensitive; by
+	// default it ignores case, as MySQL's usual collations do.
+	BinaryCollation bool
 	// Now is the server's clock, for order, registration and termination
 	// dates (default time.Now, in UTC).
 	Now func() time.Time
