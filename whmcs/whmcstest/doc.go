@@ -50,6 +50,9 @@
 //     total alike, but still count in GetServers' activeServices;
 //   - GetProducts never returns a product's configoption1 or hidden flag;
 //   - GetClientsProducts sends each service's password decrypted;
+//   - GetClientsDetails matches an e-mail address without regard to case,
+//     as MySQL's usual collations do ([Options.BinaryCollation] makes it
+//     exact);
 //   - without responsetype, list actions answer in XML and others in
 //     name=value pairs; responsetype=nvp on a list action is refused.
 //
