@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -305,4 +306,45 @@ func TestNoSecretInAnyErrorOrLogLine(t *testing.T) {
 	if errors.Is(err, provider.ErrUnauthorized) {
 		t.Errorf("unexpected: %v", err)
 	}
+}
+
+// The API role the package doc lists is enough for every path, and the
+// first five actions of it for a plan.
+func TestTheDocumentedRoleIsEnough(t *testing.T) {
+	read := []string{"GetClientsProducts", "GetServers", "GetProducts", "GetClients", "GetClientsDetails"}
+	full := append(slices.Clone(read), "GetUsers", "AddClient", "AddProduct", "AddOrder", "AcceptOrder", "UpdateClientProduct", "SendEmail", "LogActivity")
+	t.Run("a full run with the role", func(t *testing.T) {
+		w := newWorld(t, whmcstest.Options{AllowedActions: full})
+		seedServices(w, 2) // Active in billing, gone from the server below
+		w.srv.AddUser(whmcstest.User{Email: "user-only@example.com"})
+		fake := providertest.NewFake(
+			provider.Account{Domain: "site0.example", Username: "site0", Email: "client0@example.com", Product: "starter", Created: created, Status: provider.StatusSuspended},
+			provider.Account{Domain: "n.example", Username: "n", Email: "user-only@example.com", Product: "gold", Created: created, Status: provider.StatusActive},
+		)
+		r := w.run(t, fake, acsync.Options{TerminateLocal: true, ResetPassword: true, Emails: acsync.Emails{Welcome: true},
+			Products: map[string]string{"starter": "1"}})
+		if err := r.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if r.Succeeded[acsync.KindImport] != 1 || r.Succeeded[acsync.KindTerminateLocal] != 1 || r.Succeeded[acsync.KindSuspendLocal] != 1 {
+			t.Errorf("succeeded %v", r.Succeeded)
+		}
+	})
+	t.Run("a plan with the read actions only", func(t *testing.T) {
+		w := newWorld(t, whmcstest.Options{AllowedActions: read})
+		seedServices(w, 60)
+		ctx := context.Background()
+		if _, err := w.store.Services(ctx); err != nil {
+			t.Error(err)
+		}
+		if _, err := w.store.Products(ctx); err != nil {
+			t.Error(err)
+		}
+		if _, err := w.store.Clients(ctx); err != nil {
+			t.Error(err)
+		}
+		if _, err := w.store.FindClientByEmail(ctx, "nobody@example.com"); !errors.Is(err, provider.ErrNotFound) {
+			t.Error(err)
+		}
+	})
 }
