@@ -226,7 +226,7 @@ func (s *Store) CreateService(ctx context.Context, svc acsync.Service) (string, 
 	if err := s.accept(ctx, op, orderID, svc); err != nil {
 		return "", err
 	}
-	if err := s.finish(ctx, op, id, svc, fieldID, false); err != nil {
+	if err := s.finish(ctx, op, id, svc, fieldID); err != nil {
 		return "", err
 	}
 	return id, s.verify(ctx, op, id, key)
@@ -253,7 +253,7 @@ func (s *Store) resume(ctx context.Context, op, key string, svc acsync.Service, 
 					return "", true, err
 				}
 			}
-			if err := s.finish(ctx, op, id, svc, fieldID, true); err != nil {
+			if err := s.finish(ctx, op, id, svc, fieldID); err != nil {
 				return "", true, err
 			}
 			return id, true, s.verify(ctx, op, id, key)
@@ -262,7 +262,7 @@ func (s *Store) resume(ctx context.Context, op, key string, svc acsync.Service, 
 				return "", true, s.c.http.Error(op, nil, "", fmt.Sprintf("%s: service %s of client %s on this server already has this key", key, id, client), provider.ErrExists)
 			}
 			// A crash after AcceptOrder: finish the update.
-			if err := s.finish(ctx, op, id, svc, fieldID, true); err != nil {
+			if err := s.finish(ctx, op, id, svc, fieldID); err != nil {
 				return "", true, err
 			}
 			return id, true, s.verify(ctx, op, id, key)
@@ -328,13 +328,10 @@ func (s *Store) accept(ctx context.Context, op, orderID string, svc acsync.Servi
 	return err
 }
 
-// finish writes what AddOrder and AcceptOrder cannot set. resumed marks a
-// service found half done: its server may not be this one yet.
-func (s *Store) finish(ctx context.Context, op, id string, svc acsync.Service, fieldID string, resumed bool) error {
-	p := url.Values{"serviceid": {id}, "billingcycle": {svc.BillingCycle}}
-	if resumed {
-		p.Set("serverid", s.cfg.ServerID)
-	}
+// finish writes what AddOrder and AcceptOrder cannot set, and the server
+// again: a service found half done may not be on this one yet.
+func (s *Store) finish(ctx context.Context, op, id string, svc acsync.Service, fieldID string) error {
+	p := url.Values{"serviceid": {id}, "billingcycle": {svc.BillingCycle}, "serverid": {s.cfg.ServerID}}
 	s.status(p, svc.Status)
 	if !svc.RegDate.IsZero() {
 		p.Set("regdate", svc.RegDate.Format(dateLayout))
