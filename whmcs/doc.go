@@ -102,9 +102,11 @@
 //  2. Plan without applying (sync.Diff on the two listings, as the
 //     example does by default) and print the plan. The store reads every
 //     service of the installation in pages of StoreConfig.PageSize (WHMCS
-//     cannot filter by server), every client's address, the server and
-//     its products; nothing is written. Expect a few seconds per thousand
-//     services.
+//     cannot filter by server), the addresses of its clients, the server
+//     and its products; nothing is written. WHMCS runs several queries
+//     per listed row (custom fields, options, names), so a large
+//     installation takes a while: the pages stay at StoreConfig.PageSize
+//     rows to keep each request well inside PHP's time limit.
 //  3. Read the plan. Imports are accounts on the server with no service
 //     for their key on this server; each names the client it finds or
 //     creates and the product (StoreConfig.Products maps packages onto
