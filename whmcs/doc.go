@@ -9,9 +9,9 @@
 //		Secret:     os.Getenv("WHMCS_SECRET"),
 //	})
 //	store, err := c.NewStore(whmcs.StoreConfig{
-//		ServerID:       "3",   // Setup » Servers: the server the panel is
-//		ProductGroupID: "7",   // a hidden group for products the sync creates
-//		PaymentMethod:  "mailin",
+//		ServerID:       "3",      // the panel's server, as Setup » Servers numbers it
+//		ProductGroupID: "7",      // a hidden group for the products the sync creates
+//		PaymentMethod:  "mailin", // an active gateway, for the orders of imports
 //	})
 //	report, err := sync.Run(ctx, panel, store, opts, sync.Executor{})
 //
@@ -145,16 +145,18 @@
 // place a second order. A crash right after AddOrder can leave a Pending
 // service on this server, if WHMCS chose it as the product's default
 // server: the next plan shows it for review (a Pending service whose
-// account exists), never imports it again. A live service for the key on
+// account exists), never imports it again; accept its order in WHMCS with
+// "Run Module Create" and the welcome e-mail unticked. A live service for the key on
 // another server (an account moved between servers) is an
 // [*ElsewhereError], or is moved to this server with
 // StoreConfig.MoveServices.
 //
 // # Errors
 //
-// Every error is, or wraps, a *provider.APIError with Type "whmcs", the
-// operation ("list services", "create service", ...), the action and
-// WHMCS's message, and maps onto the provider sentinels:
+// Every error but [*UnlistedError] and [*ElsewhereError] is, or wraps, a
+// *provider.APIError with Type "whmcs", the operation ("list services",
+// "create service", ...), the action and WHMCS's message, and maps onto
+// the provider sentinels:
 //
 //	provider.ErrUnauthorized  access control and credentials (above); HTTP 401/403
 //	provider.ErrNotFound      "Client Not Found", "Service ID Not Found", a service of another server
