@@ -92,5 +92,8 @@ type redacted struct {
 	err error
 }
 
+// Error returns the scrubbed message.
 func (e *redacted) Error() string { return e.msg }
+
+// Unwrap returns the cause.
 func (e *redacted) Unwrap() error { return e.err }
