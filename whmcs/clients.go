@@ -242,3 +242,36 @@ func (s *Store) Clients(ctx context.Context) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// FindClientsByEmail returns the client ID of each address that has a
+// client, compared without regard to case and keyed by the address as
+// given; addresses without one are left out. A few addresses are looked
+// up one by one (as FindClientByEmail does), many with one paged read of
+// every client (GetClients), whichever costs WHMCS fewer calls. It returns
+// an error, and no IDs, when a lookup fails.
+func (s *Store) FindClientsByEmail(ctx context.Context, emails []string) (map[string]string, error) {
+	out := make(map[string]string, len(emails))
+	if len(emails) <= perClientLimit {
+		for _, e := range emails {
+			id, err := s.FindClientByEmail(ctx, e)
+			if isNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			out[e] = id
+		}
+		return out, nil
+	}
+	all, err := s.Clients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range emails {
+		if id, ok := all[strings.ToLower(strings.TrimSpace(e))]; ok {
+			out[e] = id
+		}
+	}
+	return out, nil
+}

@@ -648,3 +648,28 @@ func TestAnAddressDroppedFromTheAllowListMidRunFailsTheListing(t *testing.T) {
 		t.Errorf("Services = %d, %v", len(svcs), err)
 	}
 }
+
+func TestFindClientsByEmail(t *testing.T) {
+	for _, n := range []int{3, 80} {
+		t.Run(fmt.Sprintf("%d addresses are found without regard to case, the unknown left out", n), func(t *testing.T) {
+			w := newWorld(t, whmcstest.Options{}, func(c *whmcs.StoreConfig) { c.PageSize = 25 })
+			want := map[string]string{}
+			var emails []string
+			for i := range n {
+				e := fmt.Sprintf("Client%d@Example.com", i)
+				id := w.srv.AddClient(whmcstest.Client{Email: strings.ToLower(e)})
+				if i%2 == 0 {
+					want[e] = id
+				}
+				emails = append(emails, e)
+				if i%2 == 1 {
+					emails[len(emails)-1] = fmt.Sprintf("nobody%d@example.com", i)
+				}
+			}
+			got, err := w.store.FindClientsByEmail(context.Background(), emails)
+			if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("got %v, %v\nwant %v", got, err, want)
+			}
+		})
+	}
+}
