@@ -35,27 +35,29 @@ type Config struct {
 	// empty to rely on the allow-list instead.
 	AccessKey string
 
-	// HTTPClient is the base HTTP client; its Transport, when nil or an
-	// *http.Transport, is cloned and gets the TLS settings.
+	// HTTPClient is the base HTTP client. Its Transport, when nil or an
+	// *http.Transport, is cloned and gets the TLS settings; its
+	// CheckRedirect is replaced, because a redirect to another scheme,
+	// host or port is an error, never followed.
 	HTTPClient *http.Client
 	// Logger receives one debug line per HTTP attempt (never a parameter:
 	// they travel in the POST body) and warnings about odd data, never a
 	// secret. nil discards.
 	Logger *slog.Logger
-	// RateLimit is requests per second to WHMCS (default
-	// httpx.DefaultRateLimit, 10); negative means unlimited. Burst
-	// defaults to the rate. WHMCS documents no limit, but every call is a
-	// PHP request against its database.
+	// RateLimit is requests per second to WHMCS (default 10); negative
+	// means unlimited. Burst defaults to max(1, RateLimit). WHMCS documents
+	// no limit, but every call is a PHP request against its database.
 	RateLimit float64
 	Burst     int
 	// Timeout bounds each HTTP attempt, body included (default 2 minutes).
 	Timeout time.Duration
 	// CertSHA256 pins WHMCS's certificate by the hex SHA-256 of its DER
-	// bytes, so a self-signed certificate is trusted when, and only when,
-	// it matches.
+	// bytes, so that a self-signed certificate is trusted when, and only
+	// when, it matches. It needs an https BaseURL: with http, New returns
+	// an error rather than ignore it.
 	CertSHA256 string
-	// InsecureSkipVerify turns certificate verification off. Prefer
-	// CertSHA256.
+	// InsecureSkipVerify turns certificate verification off; prefer
+	// CertSHA256. It too needs an https BaseURL.
 	InsecureSkipVerify bool
 	// MaxRetries is the number of retries of a read after the first
 	// attempt (default 3; negative means none). Writes are retried only
@@ -139,6 +141,10 @@ func New(cfg Config) (*Client, error) {
 	return &Client{http: hc, auth: auth, secrets: secrets, log: log}, nil
 }
 
+// listings are the actions whose answers are pages of records: they get
+// httpx's listing cap on the body rather than the default.
+var listings = map[string]bool{"getclientsproducts": true, "getclients": true, "getproducts": true, "getusers": true}
+
 // isRead reports whether an action only reads, and may be retried. Every
 // WHMCS read action is named Get...; anything else is treated as a write,
 // which is never sent twice once WHMCS may have received it.
@@ -183,7 +189,7 @@ func (c *Client) call(ctx context.Context, op, action string, params url.Values,
 	}
 	form.Set("action", action)
 	form.Set("responsetype", "json")
-	resp, err := c.http.Do(ctx, &httpx.Request{
+	req := &httpx.Request{
 		Op:     op,
 		Method: http.MethodPost,
 		Path:   APIPath,
@@ -193,11 +199,15 @@ func (c *Client) call(ctx context.Context, op, action string, params url.Values,
 		},
 		Body:       []byte(form.Encode()),
 		Idempotent: isRead(action),
-	})
-	if err != nil {
-		return scrubError(noAnswer(ctx, action, err), secrets)
 	}
-	return scrubError(c.decode(op, action, resp, out), secrets)
+	if listings[strings.ToLower(action)] {
+		req.MaxBodyBytes = httpx.ListingMaxBodyBytes
+	}
+	resp, err := c.http.Do(ctx, req)
+	if err != nil {
+		return c.http.Scrub(noAnswer(ctx, action, err), secrets...)
+	}
+	return c.http.Scrub(c.decode(op, action, resp, out), secrets...)
 }
 
 // noAnswer names the action in a transport failure and, for a write,
@@ -222,7 +232,7 @@ func noAnswer(ctx context.Context, action string, err error) error {
 func (c *Client) decode(op, action string, resp *httpx.Response, out any) error {
 	body := bytes.TrimSpace(resp.Body)
 	fail := func(message string, cause error) error {
-		return c.http.Error(op, scrubbed(resp), "", action+": "+message, cause)
+		return c.http.Error(op, resp, "", action+": "+message, cause)
 	}
 	if len(body) == 0 {
 		return fail(fmt.Sprintf("empty answer (HTTP %d)", resp.StatusCode), nil)

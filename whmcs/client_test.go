@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,7 +199,8 @@ func TestOddAnswers(t *testing.T) {
 		{"JSON cut short is not an answer", whmcstest.FaultMalformed, "not valid JSON", nil, 1, false},
 		{"result=error is WHMCS's message", whmcstest.FaultAPIError, "An unexpected error occurred", nil, 1, false},
 		{"success with no total is the wrong shape", whmcstest.FaultWrongShape, "no totalresults", nil, 1, false},
-		{"null lists with a total are not an answer", whmcstest.FaultNullLists, "the page holds 0", nil, 1, false},
+		{"null lists with a total are not an answer", whmcstest.FaultNullList, "the page holds 0", nil, 1, false},
+		{"a list of the wrong type is the wrong shape", whmcstest.FaultWrongType, "want a list, got a string", nil, 1, false},
 		{"an NVP answer is not JSON", whmcstest.FaultNVP, "NVP", nil, 1, false},
 	}
 	for _, tt := range tests {
@@ -267,14 +272,6 @@ func TestAWriteIsNeverSentTwice(t *testing.T) {
 			}
 		})
 	}
-	t.Run("a redirect to another host ends the call with an error", func(t *testing.T) {
-		w := newWorld(t, whmcstest.Options{})
-		seedServices(w, 1)
-		w.srv.SetFault(whmcstest.FaultRedirect)
-		if svcs, err := w.store.Services(context.Background()); err == nil || svcs != nil {
-			t.Errorf("Services = %v, %v", svcs, err)
-		}
-	})
 	t.Run("a slow write times out and is not retried", func(t *testing.T) {
 		w := newWorld(t, whmcstest.Options{SlowDelay: time.Second})
 		cfg := w.clientConfig
@@ -326,5 +323,57 @@ func TestListingPasswordsNeverReachAnError(t *testing.T) {
 	}
 	if ae.Body == "" {
 		t.Error("the error has no excerpt of the answer")
+	}
+}
+
+// An excerpt of an odd answer shows its start, with passwords and the
+// credentials blanked.
+func TestAnErrorExcerptBlanksPasswords(t *testing.T) {
+	body := `{"result":"success","products":{"product":[{"id":"1","password":"Svc-Passw0rd-1","servicepassword":"Svc-Passw0rd-2","secret":"` + whmcstest.Secret + `"}]}}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(body)) }))
+	defer srv.Close()
+	c, _ := whmcs.New(whmcs.Config{BaseURL: srv.URL, Identifier: whmcstest.Identifier, Secret: whmcstest.Secret})
+	var wrong []int
+	err := c.Call(context.Background(), "GetClientsProducts", nil, &wrong)
+	var ae *provider.APIError
+	if !errors.As(err, &ae) || !strings.Contains(ae.Body, "REDACTED") {
+		t.Fatalf("err = %v, body %q", err, ae.Body)
+	}
+	for _, s := range []string{"Svc-Passw0rd-1", "Svc-Passw0rd-2", whmcstest.Secret} {
+		if strings.Contains(ae.Body, s) || strings.Contains(err.Error(), s) {
+			t.Errorf("%q shows in %q", s, ae.Body)
+		}
+	}
+}
+
+// A redirect to another host (a moved installation, a captive portal) is
+// never followed: the call fails naming the target, and the other host
+// receives nothing, credentials least of all.
+func TestARedirectToAnotherHostIsNotFollowed(t *testing.T) {
+	var hits atomic.Int32
+	foreign := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Write([]byte(`{"result":"success","totalresults":"0","products":""}`))
+	}))
+	if l, err := net.Listen("tcp", "127.0.0.2:0"); err == nil {
+		foreign.Listener.Close()
+		foreign.Listener = l
+	}
+	foreign.Start()
+	defer foreign.Close()
+	for _, f := range []whmcstest.Fault{whmcstest.FaultRedirect302, whmcstest.FaultRedirect307} {
+		t.Run(f.String()+" fails the listing", func(t *testing.T) {
+			w := newWorld(t, whmcstest.Options{})
+			seedServices(w, 2)
+			w.srv.RedirectTo(foreign.URL + "/includes/api.php")
+			w.srv.SetFault(f)
+			svcs, err := w.store.Services(context.Background())
+			if err == nil || svcs != nil || !strings.Contains(err.Error(), foreign.URL) {
+				t.Errorf("Services = %v, %v", svcs, err)
+			}
+			if n := hits.Load(); n != 0 {
+				t.Errorf("the other host received %d requests", n)
+			}
+		})
 	}
 }

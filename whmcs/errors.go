@@ -1,11 +1,8 @@
 package whmcs
 
 import (
-	"errors"
-	"regexp"
 	"strings"
 
-	"github.com/accountsync/accountsync/internal/httpx"
 	"github.com/accountsync/accountsync/provider"
 )
 
@@ -52,48 +49,3 @@ func classify(msg string) error {
 	}
 	return nil
 }
-
-// passwordFields matches JSON members and NVP pairs that carry a secret:
-// GetClientsProducts sends every service's password decrypted.
-var passwordFields = regexp.MustCompile(`(?i)("(?:password|servicepassword|password2|rootpw|secret|accesskey|identifier)"\s*:\s*)(?:"(?:[^"\\]|\\.)*"|[^,}\s]+)` +
-	`|((?:^|[;&])(?:password|servicepassword|password2|rootpw|secret|accesskey|identifier)=)[^;&]*`)
-
-// scrubbed returns resp with the secret members of its body blanked, for
-// error excerpts.
-func scrubbed(resp *httpx.Response) *httpx.Response {
-	c := *resp
-	c.Body = passwordFields.ReplaceAll(resp.Body, []byte(`$1$2"REDACTED"`))
-	return &c
-}
-
-// scrubError removes per-call secrets (a new service password) from err's
-// text.
-func scrubError(err error, secrets []string) error {
-	if err == nil || len(secrets) == 0 {
-		return err
-	}
-	r := httpx.NewRedactor(secrets)
-	var ae *provider.APIError
-	if errors.As(err, &ae) && ae == err {
-		c := *ae
-		c.Message, c.Body = r.String(c.Message), r.String(c.Body)
-		if c.Err != nil {
-			c.Err = &redacted{msg: r.String(c.Err.Error()), err: c.Err}
-		}
-		return &c
-	}
-	return &redacted{msg: r.String(err.Error()), err: err}
-}
-
-// redacted carries a scrubbed message while errors.Is and errors.As still
-// reach the cause.
-type redacted struct {
-	msg string
-	err error
-}
-
-// Error returns the scrubbed message.
-func (e *redacted) Error() string { return e.msg }
-
-// Unwrap returns the cause.
-func (e *redacted) Unwrap() error { return e.err }

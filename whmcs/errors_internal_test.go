@@ -2,44 +2,11 @@ package whmcs
 
 import (
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 
-	"github.com/accountsync/accountsync/internal/httpx"
 	"github.com/accountsync/accountsync/provider"
 )
-
-func TestScrubbedBlanksSecretMembers(t *testing.T) {
-	tests := []struct {
-		name, body, secret string
-	}{
-		{"a listing's decrypted password", `{"products":{"product":[{"id":"1","password":"Pa\"ss w0rd","status":"Active"}]}}`, `Pa\"ss w0rd`},
-		{"a password sent as a number", `{"password": 123456789, "id": 1}`, "123456789"},
-		{"an echoed form", `action=AddClient&password2=Sup3r-S3cret&email=a%40b.c`, "Sup3r-S3cret"},
-		{"an NVP answer", `result=success;servicepassword=Sup3r-S3cret;id=4`, "Sup3r-S3cret"},
-		{"an echoed secret", `{"identifier":"IDENT1234","secret":"S3CR3T-VALUE"}`, "S3CR3T-VALUE"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name+" is removed", func(t *testing.T) {
-			got := string(scrubbed(&httpx.Response{Body: []byte(tt.body)}).Body)
-			if strings.Contains(got, tt.secret) || !strings.Contains(got, "REDACTED") {
-				t.Errorf("scrubbed %q = %q", tt.body, got)
-			}
-		})
-	}
-}
-
-func TestScrubErrorRemovesPerCallSecretsAndKeepsTheCause(t *testing.T) {
-	err := scrubError(&provider.APIError{Type: "whmcs", Op: "notify", Message: "failed for N3w-Passw0rd-x", Body: "N3w-Passw0rd-x", Err: provider.ErrNotFound}, []string{"N3w-Passw0rd-x"})
-	if strings.Contains(err.Error(), "N3w-Passw0rd-x") || !errors.Is(err, provider.ErrNotFound) {
-		t.Errorf("err = %v", err)
-	}
-	var ae *provider.APIError
-	if !errors.As(err, &ae) || strings.Contains(ae.Body, "N3w-Passw0rd-x") {
-		t.Errorf("body %q", ae.Body)
-	}
-}
 
 func TestClassifyKnowsWHMCSWordings(t *testing.T) {
 	tests := []struct {

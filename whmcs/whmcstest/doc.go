@@ -84,13 +84,17 @@
 //
 // # Faults
 //
-// [Server.SetFault] makes every request fail a given way until
-// SetFault(FaultNone), and [Server.FailNext] the next n requests: an HTML
-// 500, a login page with 200, a slow answer, a body cut short, malformed
-// JSON, result=error, an answer of the wrong shape, null lists, a
-// redirect to another host, an NVP answer. [Server.FailCall] answers the
+// The fault names are the ones every fake of this module shares (package
+// providertest), plus [FaultAPIError] and [FaultNVP]; [Fault] says how
+// each is rendered. [Server.SetFault] makes every request fail a given
+// way until SetFault(FaultNone), [Server.FailNext] the next n requests and
+// [Server.FailAfter] n requests after skip; [Server.RedirectTo] sets where
+// the redirect faults point. Beyond those, [Server.FailCall] answers the
 // nth call of one action with result=error; [Server.DropAfter] lets the
-// nth call of an action act and then hangs up, as a crash between
-// AddOrder and AcceptOrder looks to WHMCS; [Server.OnCall] runs a
-// function before a call, to insert rows between two pages.
+// nth call of an action act and then hangs up, which is how a crash
+// between AddOrder and AcceptOrder looks from WHMCS's side; and
+// [Server.OnCall] runs a function before a call, to insert or delete rows
+// between two pages, or to take the caller's address off the allow-list
+// mid-run. [Server.Calls] and [Server.Requests] tell what arrived, as in
+// the panel fakes.
 package whmcstest

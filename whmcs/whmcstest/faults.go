@@ -4,82 +4,98 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/accountsync/accountsync/provider/providertest"
 )
 
-// Fault is a way for the server to fail a request. Only FaultSlow lets the
-// action run (late); the others answer before WHMCS would act, so they
-// change nothing. To fail after acting, use [Server.DropAfter].
-type Fault int
+// Fault is a way for the server to fail a request: one of the names every
+// fake of this module shares (package providertest), or one of WHMCS's own
+// below. Only FaultSlow lets the action run (late); the others answer
+// before WHMCS would act, so they change nothing. To fail after acting,
+// use [Server.DropAfter].
+//
+// How this fake renders the shared faults: FaultUnauthorized is HTTP 403
+// {"result":"error","message":"Authentication Failed"}, whatever the
+// credentials; FaultServerError is HTTP 500 with a PHP fatal error page;
+// FaultRateLimited is HTTP 429 with "Retry-After: 1", as a web application
+// firewall in front of WHMCS may send; FaultSlow holds the request for
+// Options.SlowDelay, or until its context ends, then answers normally;
+// FaultTruncated declares a Content-Length larger than the body it sends,
+// then hangs up; FaultHTML is HTTP 200 with the admin login page, as a
+// wrong BaseURL or a misconfigured proxy gives; FaultMalformed is HTTP 200
+// with JSON cut short; FaultRedirect302 and FaultRedirect307 redirect to
+// the [Server.RedirectTo] target. The listing faults apply to the list
+// actions (GetClientsProducts, GetClients, GetProducts, GetUsers,
+// GetServers) only: FaultWrongShape answers {"result":"success"} and
+// nothing else, FaultNullList keeps the totals and makes the list null,
+// and FaultWrongType puts a string where the list belongs.
+type Fault = providertest.Fault
 
-// The faults [Server.SetFault] and [Server.FailNext] inject.
+// The faults [Server.SetFault], [Server.FailNext] and [Server.FailAfter]
+// inject.
 const (
-	// FaultNone answers normally.
-	FaultNone Fault = iota
-	// FaultUnauthorized answers HTTP 403 {"result":"error","message":
-	// "Authentication Failed"}, whatever the credentials.
-	FaultUnauthorized
-	// FaultServerError answers HTTP 500 with a PHP fatal error page.
-	FaultServerError
-	// FaultHTML answers HTTP 200 with the admin login page, as a WHMCS
-	// behind a misconfigured proxy or a wrong BaseURL does.
-	FaultHTML
-	// FaultRateLimited answers HTTP 429 with "Retry-After: 1", as a web
-	// application firewall in front of WHMCS may.
-	FaultRateLimited
-	// FaultSlow holds the request for Options.SlowDelay, or until its
-	// context ends, then answers normally.
-	FaultSlow
-	// FaultTruncated declares a Content-Length larger than the body it
-	// sends, then hangs up.
-	FaultTruncated
-	// FaultMalformed answers HTTP 200 with JSON cut short.
-	FaultMalformed
+	FaultNone         = providertest.FaultNone
+	FaultUnauthorized = providertest.FaultUnauthorized
+	FaultServerError  = providertest.FaultServerError
+	FaultRateLimited  = providertest.FaultRateLimited
+	FaultSlow         = providertest.FaultSlow
+	FaultTruncated    = providertest.FaultTruncated
+	FaultHTML         = providertest.FaultHTML
+	FaultMalformed    = providertest.FaultMalformed
+	FaultRedirect302  = providertest.FaultRedirect302
+	FaultRedirect307  = providertest.FaultRedirect307
+	FaultWrongShape   = providertest.FaultWrongShape
+	FaultNullList     = providertest.FaultNullList
+	FaultWrongType    = providertest.FaultWrongType
+
 	// FaultAPIError answers HTTP 200 {"result":"error"} with a message, an
 	// action-level failure.
-	FaultAPIError
-	// FaultWrongShape answers HTTP 200 {"result":"success"} and nothing
-	// else: no totals, no lists.
-	FaultWrongShape
-	// FaultNullLists answers list actions with their totals but null
-	// lists, and other actions normally.
-	FaultNullLists
-	// FaultRedirect answers 302 to the same path on another host, as a
-	// moved installation or a captive portal does.
-	FaultRedirect
+	FaultAPIError Fault = "whmcs-api-error"
 	// FaultNVP answers in the deprecated name=value format, as when a
 	// proxy drops the responsetype parameter.
-	FaultNVP
+	FaultNVP Fault = "whmcs-nvp"
 )
 
-// String names the fault, as in "FaultHTML".
-func (f Fault) String() string {
-	names := [...]string{"FaultNone", "FaultUnauthorized", "FaultServerError", "FaultHTML", "FaultRateLimited",
-		"FaultSlow", "FaultTruncated", "FaultMalformed", "FaultAPIError", "FaultWrongShape", "FaultNullLists",
-		"FaultRedirect", "FaultNVP"}
-	if f >= 0 && int(f) < len(names) {
-		return names[f]
-	}
-	return "Fault(" + strconv.Itoa(int(f)) + ")"
+// listActions answer in XML when no responsetype is sent, refuse NVP, and
+// are the requests the listing faults apply to.
+var listActions = map[string]bool{
+	"getclients": true, "getclientsproducts": true, "getproducts": true, "getorders": true,
+	"getclientsaddons": true, "getclientsdomains": true, "getinvoices": true, "getemails": true,
+	"getactivitylog": true, "getcurrencies": true, "getpaymentmethods": true,
 }
 
-// RedirectHost is where [FaultRedirect] sends the caller: another
-// loopback address, where nothing listens on the discard port, so that
-// following the redirect fails at once and never leaves the machine.
-const RedirectHost = "127.0.0.2:9"
-
-// SetFault makes every request get f until SetFault(FaultNone).
-func (s *Server) SetFault(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fault = f
+// applies reports whether f can affect a request for action: the listing
+// faults touch list actions only.
+func applies(f Fault, action string) bool {
+	return !f.IsWrongShape() || listActions[action] || action == "getusers" || action == "getservers"
 }
 
-// FailNext makes the next n requests, of any action, get f; after them the
-// fault set with SetFault applies again.
-func (s *Server) FailNext(f Fault, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failNext, s.failCount = f, max(0, n)
+// SetFault makes every request the fault applies to get f, until
+// SetFault(FaultNone).
+func (s *Server) SetFault(f Fault) { s.faults.SetFault(f) }
+
+// FailNext makes the next n requests the fault applies to get f; it takes
+// precedence over SetFault.
+func (s *Server) FailNext(f Fault, n int) { s.faults.FailNext(f, n) }
+
+// FailAfter lets the next skip requests the fault applies to pass, then
+// makes n of them get f: the fault on the Nth request or page.
+func (s *Server) FailAfter(f Fault, skip, n int) { s.faults.FailAfter(f, skip, n) }
+
+// RedirectTo sets where the redirect faults send the client (by default a
+// closed port on loopback).
+func (s *Server) RedirectTo(target string) { s.faults.RedirectTo(target) }
+
+// Calls returns how many requests for action (in any case), faulted or
+// refused ones included, the server received.
+func (s *Server) Calls(action string) int { return s.faults.Calls(strings.ToLower(action)) }
+
+// Requests returns the requests received for action (in any case; "" for
+// every action), oldest first; the server keeps the most recent ones.
+// Function is the action in lower case, Form the POST body's parameters.
+// They hold what arrived, secrets included: keep them out of logs.
+func (s *Server) Requests(action string) []providertest.Request {
+	return s.faults.Requests(strings.ToLower(action))
 }
 
 // FailCall makes the nth call (from 1, counting every request for the
@@ -120,7 +136,7 @@ func (s *Server) OnCall(action string, fn func(call int)) {
 
 // network applies the faults that happen before WHMCS sees the request,
 // and reports whether it answered.
-func (s *Server) network(w http.ResponseWriter, r *http.Request, f Fault) bool {
+func (s *Server) network(w http.ResponseWriter, f Fault) bool {
 	switch f {
 	case FaultServerError:
 		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
@@ -145,8 +161,6 @@ func (s *Server) network(w http.ResponseWriter, r *http.Request, f Fault) bool {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
 		w.Write([]byte(`{"result":"success","totalresults":"2","products":{"product":[{"id":"1","domain":"a.exa`))
-	case FaultRedirect:
-		http.Redirect(w, r, "http://"+RedirectHost+r.URL.RequestURI(), http.StatusFound)
 	default:
 		return false
 	}

@@ -1,9 +1,12 @@
 package whmcstest
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -26,14 +29,24 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("<!DOCTYPE html><html><head><title>Oops! Something went wrong!</title></head><body><h1>Page Not Found</h1></body></html>\n"))
 		return
 	}
+	// The action names the request in the log and the fault schedule;
+	// the body is read for it and put back for ParseForm.
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	posted, _ := url.ParseQuery(string(body))
+	raw := posted.Get("action")
+	if raw == "" {
+		raw = r.URL.Query().Get("action")
+	}
+	action := strings.ToLower(strings.TrimSpace(raw))
+	s.faults.Record(action, r)
+	n := s.faults.Calls(action)
+	fault := s.faults.Take(action, applies)
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "whmcstest: unreadable form: "+err.Error(), http.StatusBadRequest)
 		return
 	}
 	f := parseForm(r.URL.Query(), r.PostForm)
-	raw := f.get("action")
-	action := strings.ToLower(strings.TrimSpace(raw))
-	fault, n := s.record(action, raw, r)
 	if !wait(r.Context(), s.opts.Latency) {
 		return
 	}
@@ -43,7 +56,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		fault = FaultNone
 	}
-	if s.network(w, r, fault) {
+	if s.faults.Redirect(w, fault) || s.network(w, fault) {
 		return
 	}
 	// Until ActionResponseFormat has run, errors come in the format as
@@ -115,10 +128,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch fault {
 	case FaultWrongShape:
 		res = obj{"result": "success"}
-	case FaultNullLists:
+	case FaultNullList, FaultWrongType:
 		for _, k := range []string{"products", "clients", "users", "servers"} {
-			if _, ok := res[k]; ok {
+			if _, ok := res[k]; ok || k == listKey[action] {
 				res[k] = nil
+				if fault == FaultWrongType {
+					res[k] = "whmcstest"
+				}
 			}
 		}
 	case FaultNVP:
@@ -133,12 +149,9 @@ type call struct {
 	action string
 }
 
-// listActions answer in XML when no responsetype is sent, and refuse NVP.
-var listActions = map[string]bool{
-	"getclients": true, "getclientsproducts": true, "getproducts": true, "getorders": true,
-	"getclientsaddons": true, "getclientsdomains": true, "getinvoices": true, "getemails": true,
-	"getactivitylog": true, "getcurrencies": true, "getpaymentmethods": true,
-}
+// listKey is the member that holds each list action's records.
+var listKey = map[string]string{"getclientsproducts": "products", "getclients": "clients", "getproducts": "products",
+	"getusers": "users", "getservers": "servers"}
 
 func (s *Server) answer(w http.ResponseWriter, status int, format, action string, res obj) {
 	switch format {
@@ -149,25 +162,6 @@ func (s *Server) answer(w http.ResponseWriter, status int, format, action string
 	default:
 		writeNVP(w, status, res)
 	}
-}
-
-// record counts the request and keeps it, and returns the fault it gets
-// and its number among the action's calls.
-func (s *Server) record(action, raw string, r *http.Request) (Fault, int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls[action]++
-	reqs := append(s.requests[action], Request{Action: raw, Method: r.Method, Form: cloneValues(r.Form)})
-	if len(reqs) > keepRequests {
-		reqs = reqs[len(reqs)-keepRequests:]
-	}
-	s.requests[action] = reqs
-	f := s.fault
-	if s.failCount > 0 {
-		s.failCount--
-		f = s.failNext
-	}
-	return f, s.calls[action]
 }
 
 // authenticate applies access control and checks the credentials, in the
@@ -266,12 +260,4 @@ func wait(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-func cloneValues(v map[string][]string) map[string][]string {
-	out := make(map[string][]string, len(v))
-	for k, vs := range v {
-		out[k] = slices.Clone(vs)
-	}
-	return out
 }

@@ -8,13 +8,13 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/accountsync/accountsync/internal/panelfake"
 )
 
 // Version is the WHMCS version the fake claims in XML answers.
@@ -37,9 +37,6 @@ const (
 	// uses unless it names another.
 	WelcomeTemplate = "Hosting Account Welcome Email"
 )
-
-// keepRequests bounds the requests remembered per action.
-const keepRequests = 200
 
 // Numbers chooses how numbers are written in answers.
 type Numbers int
@@ -263,14 +260,6 @@ type ModuleCall struct {
 	Action    string
 }
 
-// Request is one request the server received, as [Server.Requests]
-// returns it. It holds what arrived, secrets included: keep it out of logs.
-type Request struct {
-	Action string // as sent
-	Method string
-	Form   url.Values // query and body merged, raw names ("pid[0]")
-}
-
 // Server is a running fake WHMCS. URL, Client and Close come from the
 // embedded httptest.Server. It is safe for concurrent use.
 type Server struct {
@@ -294,11 +283,7 @@ type Server struct {
 	failed    int // failed logins
 	banned    bool
 	allowed   []string // IP allow-list
-	fault     Fault
-	failNext  Fault
-	failCount int
-	calls     map[string]int
-	requests  map[string][]Request
+	faults    panelfake.Faults
 	failCalls map[string]map[int]string // action -> call number -> message
 	drops     map[string]map[int]bool   // action -> call number
 	hooks     map[string][]func(call int)
@@ -347,8 +332,6 @@ func New(opts Options) *Server {
 		groups:    map[string]string{},
 		seq:       map[string]int{},
 		allowed:   slices.Clone(opts.AllowedIPs),
-		calls:     map[string]int{},
-		requests:  map[string][]Request{},
 		failCalls: map[string]map[int]string{},
 		drops:     map[string]map[int]bool{},
 		hooks:     map[string][]func(int){},
@@ -663,22 +646,6 @@ func (s *Server) ModuleCalls() []ModuleCall {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.modules)
-}
-
-// Calls returns how many requests for action (in any case), refused or
-// not, the server received.
-func (s *Server) Calls(action string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[strings.ToLower(action)]
-}
-
-// Requests returns the last requests (up to 200) for action, in any case,
-// oldest first.
-func (s *Server) Requests(action string) []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.requests[strings.ToLower(action)])
 }
 
 func (s *Server) server(id string) *HostingServer {

@@ -262,11 +262,11 @@ func TestAccessControl(t *testing.T) {
 
 func TestFaults(t *testing.T) {
 	for _, f := range []whmcstest.Fault{whmcstest.FaultServerError, whmcstest.FaultHTML, whmcstest.FaultMalformed, whmcstest.FaultAPIError,
-		whmcstest.FaultWrongShape, whmcstest.FaultNullLists, whmcstest.FaultNVP, whmcstest.FaultUnauthorized} {
+		whmcstest.FaultWrongShape, whmcstest.FaultNullList, whmcstest.FaultNVP, whmcstest.FaultUnauthorized} {
 		t.Run(f.String()+" changes nothing", func(t *testing.T) {
 			srv, _, product, client := seeded(t, whmcstest.Options{}, 0)
 			srv.FailNext(f, 1)
-			if f == whmcstest.FaultWrongShape || f == whmcstest.FaultNullLists || f == whmcstest.FaultNVP {
+			if f == whmcstest.FaultWrongShape || f == whmcstest.FaultNullList || f == whmcstest.FaultNVP {
 				srv.SetFault(f)
 				_, body := post(t, srv, url.Values{"action": {"GetClientsProducts"}, "responsetype": {"json"}})
 				if strings.Contains(body, `"product"`) {
