@@ -295,14 +295,14 @@ func (k *storeKit) testUpdate(t *testing.T) {
 	want := kitService(1, client, product, pkg)
 	want.ID = create(t, s, want)
 	steps := []struct {
-		field string
-		apply func(v *acsync.Service)
+		change acsync.Change
+		apply  func(v *acsync.Service)
 	}{
-		{acsync.FieldStatus, func(v *acsync.Service) { v.Status = acsync.ServiceStatusSuspended }},
-		{acsync.FieldStatus, func(v *acsync.Service) { v.Status = acsync.ServiceStatusActive }},
-		{acsync.FieldDomain, func(v *acsync.Service) { v.Domain = "renamed1.kit.example" }},
-		{acsync.FieldUsername, func(v *acsync.Service) { v.Username = "kitrenamed" }},
-		{acsync.FieldDedicatedIP, func(v *acsync.Service) { v.DedicatedIP = "192.0.2.99" }},
+		{acsync.Change{Field: acsync.FieldStatus}, func(v *acsync.Service) { v.Status = acsync.ServiceStatusSuspended }},
+		{acsync.Change{Field: acsync.FieldStatus}, func(v *acsync.Service) { v.Status = acsync.ServiceStatusActive }},
+		{acsync.Change{Field: acsync.FieldDomain}, func(v *acsync.Service) { v.Domain = "renamed1.kit.example" }},
+		{acsync.Change{Field: acsync.FieldUsername}, func(v *acsync.Service) { v.Username = "kitrenamed" }},
+		{acsync.Change{Field: acsync.FieldDedicatedIP}, func(v *acsync.Service) { v.DedicatedIP = "192.0.2.99" }},
 	}
 	for _, st := range steps {
 		// The update carries other changed values too; only the named
@@ -310,17 +310,17 @@ func (k *storeKit) testUpdate(t *testing.T) {
 		upd := want
 		st.apply(&upd)
 		decoy := upd
-		if st.field != acsync.FieldDomain {
+		if st.change.Field != acsync.FieldDomain {
 			decoy.Domain = "decoy.kit.example"
 		}
-		if st.field != acsync.FieldUsername {
+		if st.change.Field != acsync.FieldUsername {
 			decoy.Username = "decoy"
 		}
-		if st.field != acsync.FieldDedicatedIP {
+		if st.change.Field != acsync.FieldDedicatedIP {
 			decoy.DedicatedIP = "198.51.100.1"
 		}
-		if err := s.UpdateService(ctx, decoy, []acsync.Change{{Field: st.field}}); err != nil {
-			t.Fatalf("UpdateService(%s): %v", st.field, err)
+		if err := s.UpdateService(ctx, decoy, []acsync.Change{st.change}); err != nil {
+			t.Fatalf("UpdateService(%s): %v", st.change.Field, err)
 		}
 		want = upd
 		compare(t, find(t, s, want.ID), want)
