@@ -145,11 +145,13 @@ func (s *Store) lookup(ctx context.Context, op string, svc acsync.Service) ([]se
 // (GetClientsProducts by domain or username) and finishes what a crash
 // left half done: a Pending service of the same client and product on
 // this server or none, or on another server of the module (AddOrder
-// places new services on a default server), is accepted and updated; an
+// places new services on a default server), is accepted and updated when
+// its order holds nothing else (AcceptOrder accepts a whole order); an
 // Active or Suspended one of the same client and product on this server
 // is updated. A live service for the key on another server is moved here
 // with StoreConfig.MoveServices, and is otherwise an [*ElsewhereError], as
-// is a Pending service of another client or product.
+// is a Pending service of another client or product; a Pending one in an
+// order of several services is an error wrapping provider.ErrExists.
 func (s *Store) CreateService(ctx context.Context, svc acsync.Service) (string, error) {
 	const op = "create service"
 	if err := ctx.Err(); err != nil {
@@ -249,6 +251,16 @@ func (s *Store) resume(ctx context.Context, op, key string, svc acsync.Service, 
 			// A crash after AddOrder (or AcceptOrder of a service that
 			// stayed Pending): accept, then update as a new one.
 			if orderID, ok := r.OrderID.id(); ok {
+				// AcceptOrder accepts every item of the order: only an
+				// order of this one service, as the store places them,
+				// is accepted here.
+				others, err := s.orderItems(ctx, op, client, orderID)
+				if err != nil {
+					return "", true, err
+				}
+				if others > 1 {
+					return "", true, s.c.http.Error(op, nil, "", fmt.Sprintf("%s: service %s is Pending in order %s, which holds %d services; accept or cancel that order in WHMCS", key, id, orderID, others), provider.ErrExists)
+				}
 				if err := s.accept(ctx, op, orderID, svc); err != nil {
 					return "", true, err
 				}
@@ -295,6 +307,21 @@ func (s *Store) resume(ctx context.Context, op, key string, svc acsync.Service, 
 	}
 	s.log.Info("whmcs: moved a service to this server", "service", elsewhere.ServiceID, "from", elsewhere.ServerID, "to", s.cfg.ServerID, "key", key)
 	return elsewhere.ServiceID, true, s.verify(ctx, op, elsewhere.ServiceID, key)
+}
+
+// orderItems counts the client's services in an order.
+func (s *Store) orderItems(ctx context.Context, op, client, orderID string) (int, error) {
+	rows, err := s.listServices(ctx, op, url.Values{"clientid": {client}})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range rows {
+		if o, _ := r.OrderID.id(); o == orderID {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // moveProduct keeps a moved service's product when the old server runs

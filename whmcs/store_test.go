@@ -329,6 +329,16 @@ func TestALiveServiceElsewhereIsNotCreatedTwice(t *testing.T) {
 			t.Errorf("CreateService: %v", err)
 		}
 	})
+	t.Run("a pending order of several items is not accepted", func(t *testing.T) {
+		w, svc, old := setup(t, false)
+		w.srv.DeleteService(old)
+		w.srv.AddService(whmcstest.Service{ClientID: svc.ClientID, ProductID: svc.ProductID, ServerID: w.web2, Domain: "jo.example", Status: "Pending", OrderID: "7"})
+		w.srv.AddService(whmcstest.Service{ClientID: svc.ClientID, ProductID: svc.ProductID, ServerID: w.web2, Domain: "other.example", Status: "Pending", OrderID: "7"})
+		_, err := w.store.CreateService(ctx, svc)
+		if !errors.Is(err, provider.ErrExists) || !strings.Contains(err.Error(), "holds 2 services") || w.srv.Calls("AcceptOrder") != 0 {
+			t.Errorf("err = %v", err)
+		}
+	})
 	t.Run("another client's pending order is not taken over", func(t *testing.T) {
 		w, svc, old := setup(t, true)
 		w.srv.DeleteService(old)
