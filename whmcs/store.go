@@ -52,7 +52,10 @@ type StoreConfig struct {
 	// MoveServices lets CreateService move a live service it finds for the
 	// key on another server to this one (and to the new product when the
 	// other server runs another module), rather than fail the import:
-	// the account moved between servers.
+	// the account moved between servers. Set it for the run that follows
+	// a migration, once the account is gone from the old server: while
+	// both servers hold it, their two syncs would move the service back
+	// and forth.
 	MoveServices bool
 	// AllowUnlisted is how many active or suspended services and module
 	// addons GetServers may count on the server beyond those the listing
