@@ -243,8 +243,8 @@ func (s *Store) Clients(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
-// FindClientsByEmail returns the client ID of each address that has a
-// client, compared without regard to case and keyed by the address as
+// FindClientsByEmail (sync.ClientFinder, which Executor.Plan uses)
+// returns the client ID of each address that has a client, compared without regard to case and keyed by the address as
 // given; addresses without one are left out. A few addresses are looked
 // up one by one (as FindClientByEmail does), many with one paged read of
 // every client (GetClients), whichever costs WHMCS fewer calls. It returns

@@ -13,7 +13,8 @@
 //		ProductGroupID: "7",      // a hidden group for the products the sync creates
 //		PaymentMethod:  "mailin", // an active gateway, for the orders of imports
 //	})
-//	report, err := sync.Run(ctx, panel, store, opts, sync.Executor{})
+//	e := &sync.Executor{Provider: panel, Store: store, Notifier: store, Journal: store}
+//	report, err := e.Run(ctx, opts)
 //
 // # One server per store
 //

@@ -54,7 +54,7 @@ func Example() {
 	// 1 jo.example jo Active starter jo@example.com 2021-06-07
 }
 
-// sync.Run imports the server's accounts into WHMCS: an order without
+// Executor.Run imports the server's accounts into WHMCS: an order without
 // invoice or e-mail, accepted without provisioning. A second run finds
 // everything in sync.
 func Example_sync() {
@@ -71,7 +71,8 @@ func Example_sync() {
 	ctx := context.Background()
 	for run := 1; run <= 2; run++ {
 		products, _ := store.Products(ctx)
-		report, err := acsync.Run(ctx, panel, store, acsync.Options{Products: products, Billing: acsync.Billing{Free: true}}, acsync.Executor{})
+		e := &acsync.Executor{Provider: panel, Store: store, Notifier: store, Journal: store}
+		report, err := e.Run(ctx, acsync.Options{Products: products, Billing: acsync.Billing{Free: true}})
 		if err != nil {
 			fmt.Println(err)
 			return

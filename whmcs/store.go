@@ -106,9 +106,10 @@ type Store struct {
 }
 
 var (
-	_ acsync.Store    = (*Store)(nil)
-	_ acsync.Notifier = (*Store)(nil)
-	_ acsync.Journal  = (*Store)(nil)
+	_ acsync.Store        = (*Store)(nil)
+	_ acsync.Notifier     = (*Store)(nil)
+	_ acsync.Journal      = (*Store)(nil)
+	_ acsync.ClientFinder = (*Store)(nil)
 )
 
 // NewStore returns the store of the server cfg.ServerID. It checks the

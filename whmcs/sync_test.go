@@ -19,7 +19,7 @@ import (
 
 var created = time.Date(2021, 6, 7, 8, 9, 10, 0, time.UTC)
 
-// run is one sync.Run of the fake server against the store, with the
+// run is one Executor.Run of the fake server against the store, with the
 // store's products and the executor logging to w's log.
 func (w *world) run(t *testing.T, p provider.Provider, opts acsync.Options) *acsync.Report {
 	t.Helper()
@@ -35,7 +35,8 @@ func (w *world) run(t *testing.T, p provider.Provider, opts acsync.Options) *acs
 		opts.Now = time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)
 	}
 	log := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	report, err := acsync.Run(ctx, p, w.store, opts, acsync.Executor{Logger: log})
+	e := &acsync.Executor{Provider: p, Store: w.store, Notifier: w.store, Journal: w.store, Logger: log}
+	report, err := e.Run(ctx, opts)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}

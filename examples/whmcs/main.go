@@ -36,7 +36,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"time"
 
 	"github.com/accountsync/accountsync/provider"
 	acsync "github.com/accountsync/accountsync/sync"
@@ -138,13 +137,17 @@ func (j *job) checkServer(ctx context.Context, f flags, env environment) error {
 		info.ID, info.Hostname, info.IP, strings.Join(j.hosts, ", "))
 }
 
-// plan lists both sides and plans.
-func (j *job) plan(ctx context.Context, f flags) (*acsync.Plan, error) {
-	remote, err := j.panel.ListAccounts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	local, err := j.store.Services(ctx)
+// executor is the job's executor: the store is also its notifier and
+// journal.
+func (j *job) executor(logger *slog.Logger) *acsync.Executor {
+	return &acsync.Executor{Provider: j.panel, Store: j.store, Notifier: j.store, Journal: j.store, Logger: logger}
+}
+
+// plan lists both sides once and plans; the plan's Apply works from that
+// listing. Existing clients are found by the executor (the store is a
+// sync.ClientFinder), products by the store.
+func (j *job) plan(ctx context.Context, f flags, exec *acsync.Executor) (*acsync.Plan, error) {
+	listing, err := exec.List(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -152,27 +155,20 @@ func (j *job) plan(ctx context.Context, f flags) (*acsync.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	clients, err := j.store.Clients(ctx)
-	if err != nil {
-		return nil, err
-	}
-	opts := acsync.Options{
-		KeyField:        j.panel.Metadata().UniqueIdentifierField,
+	return exec.Plan(ctx, listing, acsync.Options{
 		Products:        products,
-		Clients:         clients,
 		TerminateLocal:  f.terminateLocal,
 		TerminateRemote: f.terminateRemote,
 		Billing:         acsync.Billing{Cycle: "Monthly", NextDueInDays: 30, Free: f.free},
-		Now:             time.Now(),
-	}
-	return acsync.Diff(remote, local, opts)
+	})
 }
 
 func (j *job) sync(ctx context.Context, f flags, env environment, logger *slog.Logger) error {
 	if err := j.checkServer(ctx, f, env); err != nil {
 		return err
 	}
-	plan, err := j.plan(ctx, f)
+	exec := j.executor(logger)
+	plan, err := j.plan(ctx, f, exec)
 	if err != nil {
 		return err
 	}
@@ -194,7 +190,6 @@ func (j *job) sync(ctx context.Context, f flags, env environment, logger *slog.L
 			return err
 		}
 	}
-	exec := acsync.Executor{Provider: j.panel, Store: j.store, Notifier: j.store, Journal: j.store, Logger: logger}
 	report, err := exec.Apply(ctx, plan)
 	if report != nil {
 		fmt.Fprintln(env.stdout)
@@ -203,7 +198,7 @@ func (j *job) sync(ctx context.Context, f flags, env environment, logger *slog.L
 	if err != nil {
 		return err
 	}
-	again, err := j.plan(ctx, f)
+	again, err := j.plan(ctx, f, exec)
 	if err != nil {
 		return fmt.Errorf("planning again after applying: %w", err)
 	}

@@ -6,7 +6,8 @@
 //
 //	store := synctest.NewStore()
 //	store.AddService(acsync.Service{Domain: "example.com", Status: acsync.ServiceStatusActive, ...})
-//	report, err := acsync.Run(ctx, fake, store, opts, acsync.Executor{})
+//	e := &acsync.Executor{Provider: fake, Store: store, Notifier: store, Journal: store}
+//	report, err := e.Run(ctx, opts)
 //	sent := store.Notifications()
 //
 // # One server per store
