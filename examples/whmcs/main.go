@@ -108,13 +108,12 @@ func run(ctx context.Context, args []string, env environment) error {
 
 // job is one server and the WHMCS store of its services.
 type job struct {
-	banner   string
-	panel    provider.Provider
-	hosts    []string // the provider's hostname and IP, for the server check
-	store    *whmcs.Store
-	demo     bool
-	close    func()
-	products map[string]string
+	banner string
+	panel  provider.Provider
+	hosts  []string // the provider's hostname and IP, for the server check
+	store  *whmcs.Store
+	demo   bool
+	close  func()
 }
 
 // checkServer refuses a store whose WHMCS server is not the provider's

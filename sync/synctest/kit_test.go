@@ -68,7 +68,6 @@ type brokenStore struct {
 	mu       gosync.Mutex
 	emails   map[string]string // exact address -> client
 	products int
-	calls    int
 }
 
 func (b *brokenStore) FindClientByEmail(ctx context.Context, email string) (string, error) {
