@@ -34,8 +34,8 @@ import (
 	"time"
 
 	"github.com/accountsync/accountsync/examples/internal/serverconfig"
-	"github.com/accountsync/accountsync/examples/sqlstore"
 	"github.com/accountsync/accountsync/nsscan"
+	"github.com/accountsync/accountsync/sqlstore"
 )
 
 func main() {

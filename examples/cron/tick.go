@@ -7,9 +7,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/accountsync/accountsync/examples/sqlstore"
 	"github.com/accountsync/accountsync/internal/fleet"
 	"github.com/accountsync/accountsync/provider"
+	"github.com/accountsync/accountsync/sqlstore"
 	acsync "github.com/accountsync/accountsync/sync"
 )
 

@@ -33,10 +33,10 @@ import (
 	"strings"
 
 	"github.com/accountsync/accountsync/examples/internal/serverconfig"
-	"github.com/accountsync/accountsync/examples/sqlstore"
 	"github.com/accountsync/accountsync/provider"
 	"github.com/accountsync/accountsync/provider/cpanel"
 	"github.com/accountsync/accountsync/provider/cpanel/cpaneltest"
+	"github.com/accountsync/accountsync/sqlstore"
 	acsync "github.com/accountsync/accountsync/sync"
 )
 

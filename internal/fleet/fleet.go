@@ -29,7 +29,7 @@ const DefaultConcurrency = 4
 
 // Billing is the billing side of one server as a [Job] needs it: the
 // engine's Store, Notifier and Journal, the products packages map to, and
-// the hysteresis history. examples/sqlstore.Store is one.
+// the hysteresis history. sqlstore.Store is one.
 type Billing interface {
 	acsync.Store
 	acsync.Notifier

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountsync/accountsync/examples/sqlstore"
 	"github.com/accountsync/accountsync/internal/fleet"
 	"github.com/accountsync/accountsync/provider"
 	"github.com/accountsync/accountsync/provider/providertest"
+	"github.com/accountsync/accountsync/sqlstore"
 	acsync "github.com/accountsync/accountsync/sync"
 )
 

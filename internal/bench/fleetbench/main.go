@@ -1,7 +1,7 @@
 // Command fleetbench measures the scheduled sync of a fleet. It starts F
 // fake cPanel servers (provider/cpanel/cpaneltest) of A accounts each on
 // loopback and runs the cron example's sync step (internal/fleet) against
-// an embedded SQLite billing store (examples/sqlstore) twice: the first
+// an embedded SQLite billing store (sqlstore) twice: the first
 // import of every server, then a run with everything in sync. For each it
 // prints the wall time, the accounts synced per second and the peak
 // memory of the process (the fakes included; their share is printed
@@ -31,11 +31,11 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/accountsync/accountsync/examples/sqlstore"
 	"github.com/accountsync/accountsync/internal/fleet"
 	"github.com/accountsync/accountsync/provider"
 	"github.com/accountsync/accountsync/provider/cpanel"
 	"github.com/accountsync/accountsync/provider/cpanel/cpaneltest"
+	"github.com/accountsync/accountsync/sqlstore"
 	acsync "github.com/accountsync/accountsync/sync"
 )
 

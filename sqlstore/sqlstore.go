@@ -1,4 +1,4 @@
-// Package sqlstore is a billing store for the examples: a database/sql
+// Package sqlstore is an embedded billing store: a database/sql
 // implementation of sync.Store, sync.Notifier and sync.Journal on an
 // embedded SQLite database (modernc.org/sqlite, pure Go, no cgo), whose
 // tables follow WHMCS's own: tblclients, tblproducts, tblhosting,

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountsync/accountsync/examples/sqlstore"
 	"github.com/accountsync/accountsync/provider"
 	"github.com/accountsync/accountsync/provider/providertest"
+	"github.com/accountsync/accountsync/sqlstore"
 	acsync "github.com/accountsync/accountsync/sync"
 )
 
