@@ -66,6 +66,23 @@ func TestFiftyServersAreSyncedOncePerPeriodByTwoWorkers(t *testing.T) {
 		}
 		perServer[r.Server]++
 		byWorker[r.Worker]++
+		// The first period imports the three accounts (and creates
+		// their clients, and the product if no other server did yet);
+		// the second finds them in sync.
+		want := map[int]int{1: 3, 2: 0}[perServer[r.Server]]
+		var report struct {
+			Report struct {
+				Succeeded map[acsync.Kind]int
+				Plan      struct{ InSync int }
+			}
+		}
+		if err := json.Unmarshal(r.Report, &report); err != nil {
+			t.Fatal(err)
+		}
+		if r.Actions < 2*want || r.Succeeded != r.Actions || report.Report.Succeeded[acsync.KindImport] != want ||
+			report.Report.Plan.InSync != 3-want {
+			t.Errorf("run %d of %s: %d actions, %d succeeded, report %+v", perServer[r.Server], r.Server, r.Actions, r.Succeeded, report)
+		}
 	}
 	for _, s := range servers {
 		if perServer[s.Name] != 2 {

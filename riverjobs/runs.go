@@ -86,9 +86,11 @@ type Run struct {
 	NewClients int `json:"newClients"`
 	// Error is why the run failed or was refused, without secrets.
 	Error string `json:"error"`
-	// Report is the run's report as JSON: "report" (acsync.Report, with
-	// the plan applied), or "refused" and "plan" for a held plan, and
-	// "nameservers" when they were checked.
+	// Report is the run's report as JSON: "report" (an acsync.Report
+	// whose plan keeps its counts, reviews, held actions and conflicts
+	// but not the actions carried out, which the journal has), or
+	// "refused" and the whole "plan" for a held plan; and "nameservers"
+	// when they were checked.
 	Report json.RawMessage `json:"report,omitempty"`
 }
 

@@ -111,10 +111,56 @@ func (c *Client) job(args SyncArgs) *fleet.Job {
 
 // runReport is the JSON of a run's report column.
 type runReport struct {
-	Report      *acsync.Report  `json:"report,omitempty"`
+	Report      *reportSummary  `json:"report,omitempty"`
 	Refused     *refusal        `json:"refused,omitempty"`
 	Plan        *acsync.Plan    `json:"plan,omitempty"`
 	Nameservers *nameserverNote `json:"nameservers,omitempty"`
+}
+
+// reportSummary is an acsync.Report whose plan leaves out the actions
+// carried out: the counts say how many, the journal (acsync.Journal)
+// holds each of them, and a first import's list would make every report
+// a megabyte. What a person must act on stays: failures, reviews, held
+// actions and conflicts.
+type reportSummary struct {
+	Started    time.Time           `json:"started"`
+	Finished   time.Time           `json:"finished"`
+	Succeeded  map[acsync.Kind]int `json:"succeeded"`
+	Failed     map[acsync.Kind]int `json:"failed"`
+	Skipped    map[acsync.Kind]int `json:"skipped"`
+	NewClients int                 `json:"newClients"`
+	Failures   []acsync.Failure    `json:"failures"`
+	Plan       *planSummary        `json:"plan,omitempty"`
+}
+
+type planSummary struct {
+	Fingerprint string              `json:"fingerprint"`
+	KeyField    string              `json:"keyField"`
+	InSync      int                 `json:"inSync"`
+	Counts      map[acsync.Kind]int `json:"counts"`
+	Reviews     []acsync.Action     `json:"reviews"`
+	Held        []acsync.Action     `json:"held"`
+	Conflicts   []acsync.Conflict   `json:"conflicts"`
+	Deferred    int                 `json:"deferred"`
+	Imports     string              `json:"imports,omitempty"`
+}
+
+func summarize(r *acsync.Report) *reportSummary {
+	if r == nil {
+		return nil
+	}
+	s := &reportSummary{Started: r.Started, Finished: r.Finished, Succeeded: r.Succeeded, Failed: r.Failed,
+		Skipped: r.Skipped, NewClients: r.NewClients, Failures: r.Failures}
+	if p := r.Plan; p != nil {
+		s.Plan = &planSummary{Fingerprint: p.Fingerprint, KeyField: p.KeyField, InSync: p.InSync, Counts: p.Counts,
+			Reviews: []acsync.Action{}, Held: p.Held, Conflicts: p.Conflicts, Deferred: len(p.Deferred), Imports: p.Imports}
+		for _, a := range p.Actions {
+			if a.Kind == acsync.KindReview {
+				s.Plan.Reviews = append(s.Plan.Reviews, a)
+			}
+		}
+	}
+	return s
 }
 
 // refusal is an acsync.UnsafePlanError without its plan.
@@ -142,7 +188,7 @@ func (c *Client) finish(run *Run, s provider.Server, res fleet.Result) error {
 	if run.Finished.IsZero() {
 		run.Finished = c.now()
 	}
-	rep := runReport{Report: res.Report}
+	rep := runReport{Report: summarize(res.Report)}
 	if res.NSChecked > 0 {
 		ns := &nameserverNote{Checked: res.NSChecked, Incorrect: []string{}, Unchecked: []string{}}
 		for _, r := range res.Incorrect {
