@@ -39,12 +39,20 @@ func uniqueStates() []rivertype.JobState {
 	return append(rivertype.UniqueOptsByStateDefault(), rivertype.JobStateCancelled)
 }
 
-// periodOpts are the insert options of the job of a period.
-func (c *Config) periodOpts(scheduledAt time.Time) *river.InsertOpts {
+// periodOpts are the insert options of the job of the period holding
+// slot. A slot that has passed in the current period is left out, since
+// River stores a job given any time as scheduled, for its scheduler to
+// make available within seconds, and one given none as available at
+// once; the period is the same either way.
+func (c *Config) periodOpts(slot, now time.Time) *river.InsertOpts {
+	p := c.period()
+	if !slot.After(now) && slot.Truncate(p).Equal(now.Truncate(p)) {
+		slot = time.Time{}
+	}
 	return &river.InsertOpts{
 		Queue:       c.queue(),
 		MaxAttempts: c.MaxAttempts,
-		ScheduledAt: scheduledAt,
+		ScheduledAt: slot,
 		UniqueOpts: river.UniqueOpts{
 			ByArgs:   true,
 			ByPeriod: c.period(),

@@ -109,7 +109,8 @@ func (c *Client) periodicJobs() []*river.PeriodicJob {
 	for _, s := range c.cfg.Servers {
 		sched := ScheduleOf(s.Name, c.cfg.period())
 		jobs = append(jobs, river.NewPeriodicJob(sched, func() (river.JobArgs, *river.InsertOpts) {
-			return SyncArgs{Server: s.Name}, c.cfg.periodOpts(sched.Nearest(time.Now()))
+			now := time.Now()
+			return SyncArgs{Server: s.Name}, c.cfg.periodOpts(sched.Nearest(now), now)
 		}, &river.PeriodicJobOpts{RunOnStart: true}))
 	}
 	return jobs
@@ -169,12 +170,13 @@ func (c *Client) Enqueue(ctx context.Context, at time.Time, servers ...string) (
 		}
 	}
 	params := make([]river.InsertManyParams, 0, len(servers))
+	now := time.Now()
 	for _, name := range servers {
 		if _, ok := c.servers[name]; !ok {
 			return 0, fmt.Errorf("riverjobs: enqueue: server %q is not in the fleet", name)
 		}
 		slot := ScheduleOf(name, c.cfg.period()).slot(at)
-		params = append(params, river.InsertManyParams{Args: SyncArgs{Server: name}, InsertOpts: c.cfg.periodOpts(slot)})
+		params = append(params, river.InsertManyParams{Args: SyncArgs{Server: name}, InsertOpts: c.cfg.periodOpts(slot, now)})
 	}
 	if len(params) == 0 {
 		return 0, nil
