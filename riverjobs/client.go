@@ -218,8 +218,24 @@ func (c *Client) Approve(ctx context.Context, server, fingerprint string) error 
 }
 
 // Migrate brings the database up to River's newest schema and creates the
-// run table. It is safe to run again, and from several processes.
+// run table. It is safe to run again, and from several processes at once:
+// they take turns under an advisory lock. The pool needs two connections.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("riverjobs: migrate: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, lockKey("migrate")); err != nil {
+		return fmt.Errorf("riverjobs: migrate: lock: %w", err)
+	}
+	defer func() {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, err := conn.Exec(uctx, `SELECT pg_advisory_unlock($1)`, lockKey("migrate")); err != nil {
+			conn.Conn().Close(uctx)
+		}
+	}()
 	m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
 	if err != nil {
 		return fmt.Errorf("riverjobs: migrate: %w", err)
@@ -227,16 +243,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("riverjobs: migrate: river: %w", err)
 	}
-	// One transaction under a lock, so that two processes migrating at
-	// once do not race on CREATE ... IF NOT EXISTS.
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey("migrate")); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, runTable)
-		return err
-	})
-	if err != nil {
+	if _, err := conn.Exec(ctx, runTable); err != nil {
 		return fmt.Errorf("riverjobs: migrate: run table: %w", err)
 	}
 	return nil

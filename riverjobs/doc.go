@@ -26,7 +26,9 @@
 // A run that fails as a whole (a panel or the billing side unreachable, a
 // listing cut short) returns its error, and River retries it with backoff
 // ([Config.RetryPolicy], [Config.MaxAttempts]) while the other servers go
-// on. Single failed actions do not fail the run: they are counted in the
+// on; a failure that waiting will not mend (credentials refused, a server
+// type without a provider) is recorded and its job cancelled, and the next
+// period tries again. Single failed actions do not fail the run: they are counted in the
 // run's report and the next period's plan, made from fresh listings, tries
 // them again. A refusal of the engine's safety checks (an
 // [acsync.UnsafePlanError], or [acsync.ErrStalePlan] for an approved plan

@@ -168,6 +168,25 @@ func TestAFailingServerIsRetriedWithBackoffWhileTheOthersGoOn(t *testing.T) {
 	}
 }
 
+func TestRefusedCredentialsAreNotRetried(t *testing.T) {
+	dsn := database(t)
+	pool := openPool(t, dsn)
+	servers, fakes := fleetOf("web", 1, 2)
+	fakes["web00"].Fail(providertest.OpList, fmt.Errorf("wrong token: %w", provider.ErrUnauthorized))
+	c := start(t, dsn, config(servers, fakes, billing(t)))
+	if _, err := c.Enqueue(t.Context(), time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the cancellation", atLeast(jobCount(t, pool, rivertype.JobStateCancelled), 1))
+	runs, err := riverjobs.ListRuns(t.Context(), pool, "web00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Outcome != riverjobs.OutcomeFailed || !strings.Contains(runs[0].Error, "wrong token") {
+		t.Errorf("runs: %+v", runs)
+	}
+}
+
 func TestAnUnsafePlanIsHeldForReviewNotRetried(t *testing.T) {
 	dsn := database(t)
 	pool := openPool(t, dsn)
@@ -430,4 +449,22 @@ func TestAServerMissingFromTheFleetIsCancelled(t *testing.T) {
 	if !strings.Contains(errText, `"web01" is not in the fleet`) {
 		t.Errorf("the cancelled job's error: %s", errText)
 	}
+}
+
+func TestMigrateRunsFromSeveralProcessesAtOnce(t *testing.T) {
+	database(t) // starts the cluster
+	dsn, err := cluster.CreateDatabase(t.Context(), "fresh_for_concurrent_migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		pool := openPool(t, dsn)
+		wg.Go(func() {
+			if err := riverjobs.Migrate(t.Context(), pool); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -226,6 +226,13 @@ func (c *Client) finish(run *Run, s provider.Server, res fleet.Result) error {
 		run.Outcome = OutcomeStale
 		run.Error = redact.String(res.Err.Error())
 		ret = river.JobCancel(errors.New(run.Error))
+	case errors.Is(res.Err, provider.ErrUnauthorized) || errors.Is(res.Err, provider.ErrNotSupported):
+		// Waiting will not mend refused credentials or a server type
+		// without a provider: a person must, and the next period tries
+		// again.
+		run.Outcome = OutcomeFailed
+		run.Error = redact.String(res.Err.Error())
+		ret = river.JobCancel(errors.New(run.Error))
 	default:
 		run.Outcome = OutcomeFailed
 		run.Error = redact.String(res.Err.Error())

@@ -101,12 +101,12 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("started the fakes in %s\n\n", time.Since(start).Round(time.Millisecond))
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workers\trun\twall\tjobs/s\taccounts/s\tactions\tfailed jobs\tPostgreSQL DB\tbilling DB\t")
+	fmt.Fprintln(tw, "workers\trun\twall\tjobs/s\taccounts/s\tactions\tfailed jobs\tPostgreSQL DB\truns+jobs\tbilling DB\t")
+	defer tw.Flush()
 	for _, w := range o.workers {
 		if err := measureWorkers(ctx, o, w, servers, tw); err != nil {
 			return err
 		}
-		tw.Flush()
 	}
 	return nil
 }
@@ -217,12 +217,14 @@ func measureWorkers(ctx context.Context, o options, w int, servers []provider.Se
 		// past period wait up to River's scheduler interval (5 s) to be
 		// made available, which is no part of the workers' speed.
 		var actions, failedJobs int
-		var pgSize int64
+		var pgSize, tables int64
 		var first, last time.Time
 		if err := admin.QueryRow(ctx, `
 			SELECT coalesce(sum(actions), 0), count(*) FILTER (WHERE outcome NOT IN ('succeeded', 'partial')),
-			       pg_database_size(current_database()), min(started), max(finished)
-			  FROM accountsync_run WHERE started >= $1`, t0).Scan(&actions, &failedJobs, &pgSize, &first, &last); err != nil {
+			       pg_database_size(current_database()),
+			       pg_total_relation_size('accountsync_run') + pg_total_relation_size('river_job'),
+			       min(started), max(finished)
+			  FROM accountsync_run WHERE started >= $1`, t0).Scan(&actions, &failedJobs, &pgSize, &tables, &first, &last); err != nil {
 			return err
 		}
 		wall := last.Sub(first)
@@ -231,9 +233,9 @@ func measureWorkers(ctx context.Context, o options, w int, servers []provider.Se
 			admin.QueryRow(ctx, `SELECT server || ': ' || error FROM accountsync_run WHERE started >= $1 AND outcome NOT IN ('succeeded', 'partial') LIMIT 1`, t0).Scan(&msg)
 			fmt.Fprintf(os.Stderr, "%s, %d workers: first failure: %s\n", label, w, msg)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%.1f\t%.0f\t%d\t%d\t%s\t%s\t\n", w, label, wall.Round(10*time.Millisecond),
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%.1f\t%.0f\t%d\t%d\t%s\t%s\t%s\t\n", w, label, wall.Round(10*time.Millisecond),
 			float64(o.servers)/wall.Seconds(), float64(o.servers*o.accounts)/wall.Seconds(), actions, failedJobs,
-			mib(pgSize), mib(fileSize(billingPath)))
+			mib(pgSize), mib(tables), mib(fileSize(billingPath)))
 	}
 	return nil
 }
