@@ -160,7 +160,9 @@ func (c *Client) River() *river.Client[pgx.Tx] { return c.river }
 
 // Enqueue enqueues the job of each named server (every server in the
 // fleet when none are named) for the period holding at, scheduled at the
-// server's slot in it: at once if the slot has passed. A server that
+// server's slot in it. A slot that has passed is due at once (for a past
+// period, once River's scheduler makes it available, within seconds). A
+// server that
 // already has that period's job is skipped, whichever process enqueued
 // it. It returns how many jobs were new.
 func (c *Client) Enqueue(ctx context.Context, at time.Time, servers ...string) (int, error) {

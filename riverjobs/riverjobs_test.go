@@ -468,3 +468,39 @@ func TestMigrateRunsFromSeveralProcessesAtOnce(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestTwoJobsOfOneServerNeverRunAtOnce(t *testing.T) {
+	dsn := database(t)
+	pool := openPool(t, dsn)
+	db := billing(t)
+	servers, fakes := fleetOf("web", 1, 2)
+	var inFlight, most atomic.Int64
+	cfg := config(servers, fakes, db)
+	cfg.Registry = provider.Registry{"fake": func(s provider.Server) (provider.Provider, error) {
+		return counting{fakes[s.Name], &inFlight, &most}, nil
+	}}
+	a, b := cfg, cfg
+	a.ID, b.ID = "worker-a", "worker-b"
+	c := start(t, dsn, a)
+	start(t, dsn, b)
+	// Three periods' jobs, all due at once: a backlog after an outage.
+	now := time.Now()
+	for h := 2; h <= 4; h++ {
+		if _, err := c.Enqueue(t.Context(), now.Add(-time.Duration(h)*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the three runs", atLeast(jobCount(t, pool, rivertype.JobStateCompleted), 3))
+	if m := most.Load(); m != 1 {
+		t.Errorf("%d runs of one server listed it at once", m)
+	}
+	runs, err := riverjobs.ListRuns(t.Context(), pool, "web00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(runs); i++ {
+		if runs[i].Started.Before(runs[i-1].Finished) {
+			t.Errorf("run %d started at %s, before run %d finished at %s", i+1, runs[i].Started, i, runs[i-1].Finished)
+		}
+	}
+}
