@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -59,14 +57,8 @@ func NewClient(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Client, er
 			return nil, fmt.Errorf("riverjobs: new client: panel limit of %q is negative", typ)
 		}
 	}
-	c.id = cfg.ID
-	if c.id == "" {
-		host, _ := os.Hostname()
-		c.id = host + "-" + strconv.Itoa(os.Getpid())
-	}
-
 	rc := &river.Config{
-		ID:                   c.id,
+		ID:                   cfg.ID,
 		JobTimeout:           cfg.timeout(),
 		RescueStuckJobsAfter: cfg.rescueAfter(),
 		MaxAttempts:          cfg.MaxAttempts,
@@ -97,6 +89,7 @@ func NewClient(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Client, er
 		return nil, fmt.Errorf("riverjobs: new client: %w", err)
 	}
 	c.river = rcl
+	c.id = rcl.ID() // River's own, from the host name and time, when cfg.ID is empty
 	return c, nil
 }
 

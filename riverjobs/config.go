@@ -100,8 +100,9 @@ type Config struct {
 	// BusySnooze is how long a job waits for a busy server or panel type
 	// (DefaultBusySnooze when 0).
 	BusySnooze time.Duration
-	// ID names this process in River and in the run table (River makes
-	// one up from the host name when empty).
+	// ID names this client in River and in the run table; each client
+	// needs its own (River makes one up from the host name and the time
+	// when empty).
 	ID string
 	// Logger gets River's lines and a line per run; nil discards.
 	Logger *slog.Logger
