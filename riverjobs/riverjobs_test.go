@@ -504,3 +504,55 @@ func TestTwoJobsOfOneServerNeverRunAtOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestARunThatLosesItsLockStopsAndIsRetried(t *testing.T) {
+	defer riverjobs.SetWatchInterval(50 * time.Millisecond)()
+	dsn := database(t)
+	pool := openPool(t, dsn)
+	db := billing(t)
+	servers, fakes := fleetOf("web", 1, 2)
+	listing := make(chan struct{})
+	var calls atomic.Int64
+	cfg := config(servers, fakes, db)
+	cfg.Registry = provider.Registry{"fake": func(s provider.Server) (provider.Provider, error) {
+		return hanging{fakes[s.Name], listing, &calls}, nil
+	}}
+	c := start(t, dsn, cfg)
+	if _, err := c.Enqueue(t.Context(), time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	<-listing
+	// The session holding the server's lock ends (a network cut, a
+	// database restart): another worker could take the server now, so
+	// this run must stop.
+	if _, err := pool.Exec(t.Context(), `
+		SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()`); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the retry", atLeast(jobCount(t, pool, rivertype.JobStateCompleted), 1))
+	runs, err := riverjobs.ListRuns(t.Context(), pool, "web00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 || runs[0].Outcome != riverjobs.OutcomeFailed || !strings.Contains(runs[0].Error, "lost the database session") ||
+		runs[1].Outcome != riverjobs.OutcomeSucceeded {
+		t.Errorf("runs: %+v", runs)
+	}
+}
+
+// hanging is a provider whose first listing signals and then waits for
+// its context to end.
+type hanging struct {
+	*providertest.Fake
+	listing chan struct{}
+	calls   *atomic.Int64
+}
+
+func (h hanging) ListAccounts(ctx context.Context) ([]provider.Account, error) {
+	if h.calls.Add(1) == 1 {
+		close(h.listing)
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return h.Fake.ListAccounts(ctx)
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -143,8 +144,13 @@ func startRun(ctx context.Context, conn *pgxpool.Conn, r *Run) error {
 	return nil
 }
 
+// execer is a connection or a pool.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
 // finishRun records how the run ended.
-func finishRun(ctx context.Context, conn *pgxpool.Conn, r *Run) error {
+func finishRun(ctx context.Context, conn execer, r *Run) error {
 	_, err := conn.Exec(ctx, `
 		UPDATE accountsync_run SET finished = $2, outcome = $3, actions = $4, succeeded = $5,
 		       failed = $6, skipped = $7, new_clients = $8, error = $9, report = $10

@@ -20,8 +20,9 @@ import (
 // it the server's lock, went away.
 var errLockLost = errors.New("riverjobs: lost the database session holding the server's lock")
 
-// watchInterval is how often a run checks that it still holds its locks.
-const watchInterval = 10 * time.Second
+// watchInterval is how often a run checks that it still holds its locks
+// (a variable for the tests).
+var watchInterval = 10 * time.Second
 
 // syncWorker works the sync jobs of a [Client].
 type syncWorker struct {
@@ -81,7 +82,11 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer fcancel()
 	if err := finishRun(fctx, sess.conn, run); err != nil {
-		c.log.Error("riverjobs: run not recorded", "server", s.Name, "error", err)
+		// The session may be what failed (a lost lock): try another
+		// connection.
+		if err := finishRun(fctx, c.locks, run); err != nil {
+			c.log.Error("riverjobs: run not recorded", "server", s.Name, "error", err)
+		}
 	}
 	return ret
 }
