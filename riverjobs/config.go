@@ -60,6 +60,9 @@ type Config struct {
 	// ConfirmRuns, Limits, billing settings. KeyField, Now, Products,
 	// SeenMissing and Nameservers are set per server.
 	Options acsync.Options
+	// OptionsFor, when set, returns a server's own policy instead of
+	// Options (for per-server overrides).
+	OptionsFor func(s provider.Server) acsync.Options
 	// ActionConcurrency is each run's Executor.Concurrency.
 	ActionConcurrency int
 	// Checker, when set, judges the nameservers of the accounts' domains

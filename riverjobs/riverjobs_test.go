@@ -193,7 +193,9 @@ func TestAnUnsafePlanIsHeldForReviewNotRetried(t *testing.T) {
 	db := billing(t)
 	servers, fakes := fleetOf("web", 1, 20)
 	cfg := config(servers, fakes, db)
-	cfg.Options.TerminateLocal = true
+	cfg.OptionsFor = func(s provider.Server) acsync.Options {
+		return acsync.Options{TerminateLocal: s.Name == "web00"}
+	}
 	c := start(t, dsn, cfg)
 	now := time.Now()
 	completed := jobCount(t, pool, rivertype.JobStateCompleted)

@@ -70,7 +70,7 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop := sess.watch(watchInterval, func(err error) { cancel(fmt.Errorf("%w: %v", errLockLost, err)) })
-	res := c.job(job.Args).Sync(runCtx, s)
+	res := c.job(s, job.Args).Sync(runCtx, s)
 	stop()
 	if cause := context.Cause(runCtx); errors.Is(cause, errLockLost) && res.Err != nil {
 		res.Err = fmt.Errorf("%w (%v)", cause, res.Err)
@@ -92,8 +92,11 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 }
 
 // job returns the fleet step of one run.
-func (c *Client) job(args SyncArgs) *fleet.Job {
+func (c *Client) job(s provider.Server, args SyncArgs) *fleet.Job {
 	opts := c.cfg.Options
+	if c.cfg.OptionsFor != nil {
+		opts = c.cfg.OptionsFor(s)
+	}
 	if args.Approve != "" {
 		// A person approved this plan over the limits; apply it only
 		// if it is still the plan.
