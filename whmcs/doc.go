@@ -88,7 +88,7 @@
 // Like every client in this module it refuses a redirect to another
 // scheme, host or port (naming the target, sending it nothing), TLS that
 // is not verified unless pinned (Config.CertSHA256) or explicitly turned
-// off, and answers larger than httpx's caps (64 MiB for a page of a
+// off, and answers larger than the module's caps (64 MiB for a page of a
 // listing, 4 MiB for anything else).
 //
 // Reads (Get... actions) are retried on transport errors, 429 and 5xx.
