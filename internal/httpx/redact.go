@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/accountsync/accountsync/provider"
 )
@@ -30,8 +31,21 @@ var sensitiveParams = []string{
 // The zero value removes only the values of parameters with sensitive
 // names.
 type Redactor struct {
-	secrets []string // longest first, so that a secret containing another is removed whole
+	secrets []secret // longest first, so that a secret containing another is removed whole
 	params  map[string]bool
+}
+
+// secret is one form of a secret value. A weak one (short, or a plain
+// word such as "wrong") cannot be told apart from the same word in a
+// panel's prose: "Authentication failed - wrong password." must not
+// become "Authentication failed - REDACTED password.", which hides the
+// very message that explains the failure. A weak secret is removed only
+// where it stands as a value (after "=", ":" or a quote or tag, up to the
+// value's end); password-like fields and sensitive parameters are removed
+// whatever their value.
+type secret struct {
+	s    string
+	weak bool
 }
 
 // NewRedactor returns a Redactor that removes the given secret values
@@ -55,20 +69,22 @@ func NewRedactor(secrets []string, extraParams ...string) *Redactor {
 func (r *Redactor) add(secrets []string) {
 	seen := make(map[string]bool, len(r.secrets))
 	for _, s := range r.secrets {
-		seen[s] = true
+		seen[s.s] = true
 	}
+	var weak bool
 	add := func(s string) {
 		// Very short values would redact ordinary words; they are still
 		// covered by the parameter-name rule.
 		if len(s) >= 4 && !seen[s] {
 			seen[s] = true
-			r.secrets = append(r.secrets, s)
+			r.secrets = append(r.secrets, secret{s: s, weak: weak})
 		}
 	}
 	for _, s := range secrets {
 		if s == "" {
 			continue
 		}
+		weak = isWeak(s)
 		add(s)
 		add(url.QueryEscape(s))
 		add(url.PathEscape(s))
@@ -87,7 +103,7 @@ func (r *Redactor) add(secrets []string) {
 			add(x.String())
 		}
 	}
-	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+	sort.SliceStable(r.secrets, func(i, j int) bool { return len(r.secrets[i].s) > len(r.secrets[j].s) })
 }
 
 // With returns a Redactor that removes what r removes and also secrets,
@@ -138,9 +154,64 @@ func (r *Redactor) String(s string) string {
 		return s
 	}
 	for _, sec := range r.secrets {
-		s = strings.ReplaceAll(s, sec, redacted)
+		if sec.weak {
+			s = replaceValues(s, sec.s)
+		} else {
+			s = strings.ReplaceAll(s, sec.s, redacted)
+		}
 	}
 	return s
+}
+
+// isWeak reports whether s is short or only letters: a value that also
+// occurs as an ordinary word.
+func isWeak(s string) bool {
+	if len(s) < 8 {
+		return true
+	}
+	for _, c := range s {
+		if !unicode.IsLetter(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// replaceValues replaces the occurrences of sec in s that stand as a
+// value: opened by '=', ':', a quote or '>' (spaces after ':' allowed) and
+// closed by the end of s, a quote, '<', '&', ',', ';' or white space.
+func replaceValues(s, sec string) string {
+	var b strings.Builder
+	rest := s
+	for {
+		i := strings.Index(rest, sec)
+		if i < 0 {
+			break
+		}
+		prefix := b.String() + rest[:i]
+		trimmed := strings.TrimRight(prefix, " ")
+		c := lastByte(trimmed)
+		// Only a colon may be followed by spaces before its value.
+		opened := c != "" && strings.ContainsAny(c, `=:"'>`) && (len(trimmed) == len(prefix) || c == ":")
+		after := rest[i+len(sec):]
+		closed := after == "" || strings.ContainsAny(after[:1], "\"'<&,; \t\r\n")
+		b.WriteString(rest[:i])
+		if opened && closed {
+			b.WriteString(redacted)
+		} else {
+			b.WriteString(sec)
+		}
+		rest = after
+	}
+	b.WriteString(rest)
+	return b.String()
+}
+
+func lastByte(s string) string {
+	if s == "" {
+		return ""
+	}
+	return s[len(s)-1:]
 }
 
 // URL returns u as a string with sensitive query values and any user

@@ -57,3 +57,25 @@ func TestRedactorScrub(t *testing.T) {
 		}
 	})
 }
+
+func TestRedactorKeepsVendorWordsThatAreWeakSecrets(t *testing.T) {
+	tests := []struct {
+		name, secret, text, want string
+	}{
+		{"a password that is a word stays in the panel's prose", "wrong",
+			"Authentication failed - wrong password.", "Authentication failed - wrong password."},
+		{"a weak password is still removed where it stands as a value", "wrong",
+			`login=admin&passwd2=wrong&x=1 {"echo": "wrong"} <v>wrong</v>`, `login=admin&passwd2=REDACTED&x=1 {"echo": "REDACTED"} <v>REDACTED</v>`},
+		{"a short secret inside a word stays", "pass1",
+			"bypass1 failed", "bypass1 failed"},
+		{"a strong secret is removed everywhere", "Xk9-vq2!Lm",
+			"the password Xk9-vq2!Lm was refused", "the password REDACTED was refused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := httpx.NewRedactor([]string{tt.secret}).String(tt.text); got != tt.want {
+				t.Errorf("String = %q\nwant     %q", got, tt.want)
+			}
+		})
+	}
+}
