@@ -1,6 +1,5 @@
-// Package fleet is the scheduled sync of many servers: the step the cron
-// example runs on every tick, and that a command or a queue worker runs
-// too. For each server it lists the server and its billing side once,
+// Package fleet is the scheduled sync of many servers: the step
+// accountsync run takes on every tick, and that a queue worker runs too. For each server it lists the server and its billing side once,
 // judges the accounts' nameservers if asked, plans within the policy,
 // applies, and keeps the hysteresis history for the next run.
 //
@@ -10,6 +9,7 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -74,6 +74,24 @@ type Job struct {
 	Logger *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+
+	// OptionsFor, when set, returns the policy of one server instead of
+	// Options (a configuration with per-server overrides).
+	OptionsFor func(s provider.Server) acsync.Options
+	// ExpectFor, when set, returns the nameserver expectation of one
+	// server instead of Expect; false skips the check for that server.
+	ExpectFor func(s provider.Server) (nsscan.Expectation, bool)
+	// History, when set, keeps the hysteresis history of servers whose
+	// billing side does not implement [History] itself.
+	History func(ctx context.Context, s provider.Server) (History, error)
+	// Journal, when set, gets a copy of every entry of a server's sync
+	// log besides the billing side's own (a local log to report from).
+	Journal func(s provider.Server) acsync.Journal
+	// DryRun plans and applies nothing: the result has the plan and no
+	// report, and the history is not advanced.
+	DryRun bool
+	// Progress, when set, is each server's Executor.Progress.
+	Progress func(s provider.Server, done, total int)
 }
 
 // Result is what one run did on one server.
@@ -82,9 +100,14 @@ type Result struct {
 	Started    time.Time
 	Finished   time.Time
 	// Report is nil when the run failed before applying (a listing
-	// failed, or the plan was unsafe).
+	// failed, or the plan was unsafe) and in a dry run.
 	Report *acsync.Report
 	Err    error
+	// Plan is the plan made (nil when the run failed before planning).
+	Plan *acsync.Plan
+	// Accounts and Services count the server's accounts and its
+	// services in billing, as listed.
+	Accounts, Services int
 	// NSChecked counts the domains checked; Incorrect holds those judged
 	// incorrect and NSErrors those that could not be judged, each sorted
 	// by domain.
@@ -131,9 +154,11 @@ func (j *Job) Sync(ctx context.Context, s provider.Server) (res Result) {
 		res.Finished = now()
 		if res.Err != nil {
 			log.Error("fleet: server failed", "error", res.Err)
-		} else {
+		} else if res.Report != nil {
 			log.Info("fleet: server synced", "actions", len(res.Report.Plan.Actions),
 				"failed", len(res.Report.Failures), "nsIncorrect", len(res.Incorrect))
+		} else if res.Plan != nil {
+			log.Info("fleet: server planned", "actions", len(res.Plan.Actions), "nsIncorrect", len(res.Incorrect))
 		}
 	}()
 	if j.Timeout > 0 {
@@ -153,14 +178,25 @@ func (j *Job) Sync(ctx context.Context, s provider.Server) (res Result) {
 		res.Err = err
 		return res
 	}
-	e := &acsync.Executor{Provider: p, Store: b, Notifier: b, Journal: b, Concurrency: j.ActionConcurrency, Logger: log}
+	var journal acsync.Journal = b
+	if j.Journal != nil {
+		journal = teeJournal{b, j.Journal(s)}
+	}
+	e := &acsync.Executor{Provider: p, Store: b, Notifier: b, Journal: journal, Concurrency: j.ActionConcurrency, Logger: log}
+	if j.Progress != nil {
+		e.Progress = func(done, total int) { j.Progress(s, done, total) }
+	}
 	listing, err := e.List(ctx)
 	if err != nil {
 		res.Err = err
 		return res
 	}
+	res.Accounts, res.Services = len(listing.Remote), len(listing.Local)
 
 	opts := j.Options
+	if j.OptionsFor != nil {
+		opts = j.OptionsFor(s)
+	}
 	opts.KeyField = md.UniqueIdentifierField
 	opts.Now = now()
 	if opts.Products, err = b.Products(ctx); err != nil {
@@ -168,19 +204,33 @@ func (j *Job) Sync(ctx context.Context, s provider.Server) (res Result) {
 		return res
 	}
 	history, _ := b.(History)
+	if history == nil && j.History != nil {
+		if history, err = j.History(ctx, s); err != nil {
+			res.Err = err
+			return res
+		}
+	}
 	if history != nil {
 		if opts.SeenMissing, err = history.SeenMissing(ctx); err != nil {
 			res.Err = err
 			return res
 		}
 	}
-	if j.Checker != nil && md.UniqueIdentifierField == "domain" {
-		opts.Nameservers = j.checkNameservers(ctx, listing.Remote, &res)
+	expect, check := j.Expect, true
+	if j.ExpectFor != nil {
+		expect, check = j.ExpectFor(s)
+	}
+	if j.Checker != nil && check && md.UniqueIdentifierField == "domain" {
+		opts.Nameservers = j.checkNameservers(ctx, listing.Remote, expect, &res)
 	}
 
 	plan, err := e.Plan(ctx, listing, opts)
 	if err != nil {
 		res.Err = err // an unsafe plan changes nothing; the error says why
+		return res
+	}
+	res.Plan = plan
+	if j.DryRun {
 		return res
 	}
 	res.Report, res.Err = e.Apply(ctx, plan)
@@ -198,7 +248,7 @@ func (j *Job) Sync(ctx context.Context, s provider.Server) (res Result) {
 // checkNameservers judges the accounts' domains. Only Correct and
 // Incorrect become verdicts: a domain that could not be checked is left
 // unjudged, so a DNS outage never counts against anyone.
-func (j *Job) checkNameservers(ctx context.Context, accounts []provider.Account, res *Result) map[string]bool {
+func (j *Job) checkNameservers(ctx context.Context, accounts []provider.Account, expect nsscan.Expectation, res *Result) map[string]bool {
 	domains := make([]string, 0, len(accounts))
 	for _, a := range accounts {
 		if a.Domain != "" {
@@ -206,7 +256,7 @@ func (j *Job) checkNameservers(ctx context.Context, accounts []provider.Account,
 		}
 	}
 	verdicts := make(map[string]bool, len(domains))
-	for r := range j.Checker.CheckAll(ctx, domains, j.Expect) {
+	for r := range j.Checker.CheckAll(ctx, domains, expect) {
 		res.NSChecked++
 		switch r.Status {
 		case nsscan.StatusCorrect:
@@ -237,4 +287,15 @@ func (j *Job) logger() *slog.Logger {
 		return j.Logger
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+// teeJournal records each entry in the billing side's journal and in a
+// second one. A failure of either is the entry's failure, which the
+// executor logs without failing the action.
+type teeJournal struct{ a, b acsync.Journal }
+
+func (t teeJournal) Record(ctx context.Context, e acsync.Entry) error {
+	errA := t.a.Record(ctx, e)
+	errB := t.b.Record(ctx, e)
+	return errors.Join(errA, errB)
 }

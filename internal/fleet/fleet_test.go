@@ -115,3 +115,50 @@ func TestACancelledRunStartsNoServer(t *testing.T) {
 		t.Errorf("result %+v after %d listings", r, fake.Calls(providertest.OpList))
 	}
 }
+
+// memJournal is a Journal in memory.
+type memJournal struct{ entries []acsync.Entry }
+
+func (m *memJournal) Record(_ context.Context, e acsync.Entry) error {
+	m.entries = append(m.entries, e)
+	return nil
+}
+
+func TestADryRunPlansAndChangesNothing(t *testing.T) {
+	fake := providertest.NewFake(accounts("a", 5)...)
+	j, db := testFleet(t, map[string]*providertest.Fake{"web": fake})
+	j.DryRun = true
+	r := j.Run(t.Context(), []provider.Server{{Type: "fake", Name: "web"}})[0]
+	if r.Err != nil || r.Report != nil || r.Plan == nil || r.Plan.Counts[acsync.KindImport] != 5 || r.Accounts != 5 || r.Services != 0 {
+		t.Fatalf("dry run: %+v", r)
+	}
+	st, err := db.Server(t.Context(), "web", "fake", "domain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if svcs, _ := st.Services(t.Context()); len(svcs) != 0 {
+		t.Errorf("a dry run imported %d services", len(svcs))
+	}
+}
+
+func TestPerServerPolicyAndASecondJournal(t *testing.T) {
+	fake := providertest.NewFake(accounts("a", 4)...)
+	j, _ := testFleet(t, map[string]*providertest.Fake{"web": fake})
+	var asked []string
+	j.OptionsFor = func(s provider.Server) acsync.Options {
+		asked = append(asked, s.Name)
+		return acsync.Options{MaxActions: 1}
+	}
+	journal := &memJournal{}
+	j.Journal = func(provider.Server) acsync.Journal { return journal }
+	r := j.Run(t.Context(), []provider.Server{{Type: "fake", Name: "web"}})[0]
+	if r.Err != nil || r.Report.Succeeded[acsync.KindImport] != 1 || r.Plan.Counts[acsync.KindImport] != 4 {
+		t.Fatalf("want one import and three deferred by the server's own policy: %v %+v", r.Err, r.Plan)
+	}
+	if len(asked) != 1 || asked[0] != "web" {
+		t.Errorf("OptionsFor asked for %v", asked)
+	}
+	if len(journal.entries) != 3 || journal.entries[2].Kind != acsync.KindImport {
+		t.Errorf("the second journal got %+v", journal.entries)
+	}
+}
