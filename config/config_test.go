@@ -73,6 +73,19 @@ func TestParseReadsAGoodFile(t *testing.T) {
 	if _, ok := cfg.Server("127.0.0.1"); ok {
 		t.Error("Server found a server that is not configured")
 	}
+	two, err := config.Parse("c.jsonc", []byte(`{"servers": [
+	  {"type": "cpanel", "name": "a", "hostname": "http://127.0.0.1:2086"},
+	  {"type": "cpanel", "name": "b", "hostname": "127.0.0.1"}],
+	  "billing": {"sqlite": {"path": "x"}}}`), lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, ok := two.Server("127.0.0.1"); ok {
+		t.Errorf("Server picked %q for an address two servers share", s.Name)
+	}
+	if s, ok := two.Server("b"); !ok || s.Name != "b" {
+		t.Errorf("Server(b) = %q, %v", s.Name, ok)
+	}
 }
 
 func TestParseErrorsNameFileLineAndKey(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,34 +64,48 @@ func NewProvider(s Server, logger *slog.Logger) (provider.Provider, error) {
 	return p, nil
 }
 
-// Server returns the server called name, or the one whose hostname or IP
-// is name (as a WHMCS module's $params['serverhostname'] and
-// $params['serverip'] give it), compared without regard to case and a
-// final dot. A name wins over a hostname.
+// Server returns the server called name, or else the one server whose
+// hostname or IP is name (as a WHMCS module's $params['serverhostname']
+// and $params['serverip'] give it), compared without regard to case and
+// a final dot; a hostname written as a URL counts by its host. A name
+// that matches no server, or the hosts of several, finds none.
 func (c *Config) Server(name string) (Server, bool) {
 	for _, s := range c.Servers {
 		if s.Name == name {
 			return s, true
 		}
 	}
-	norm := func(h string) string { return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(h)), ".") }
-	want := norm(name)
+	want := normHost(name)
 	if want == "" {
 		return Server{}, false
 	}
 	wantIP := net.ParseIP(want)
+	var found []Server
 	for _, s := range c.Servers {
-		if norm(s.Hostname) == want {
-			return s, true
-		}
-		if ip := net.ParseIP(s.IP); ip != nil && wantIP != nil && ip.Equal(wantIP) {
-			return s, true
-		}
-		if ip := net.ParseIP(s.Hostname); ip != nil && wantIP != nil && ip.Equal(wantIP) {
-			return s, true
+		host := normHost(s.Hostname)
+		switch {
+		case host == want,
+			wantIP != nil && net.ParseIP(s.IP) != nil && net.ParseIP(s.IP).Equal(wantIP),
+			wantIP != nil && net.ParseIP(host) != nil && net.ParseIP(host).Equal(wantIP):
+			found = append(found, s)
 		}
 	}
-	return Server{}, false
+	if len(found) != 1 {
+		return Server{}, false
+	}
+	return found[0], true
+}
+
+// normHost returns the host of a hostname (which may be written as a
+// URL), lower case and without a final dot.
+func normHost(h string) string {
+	h = strings.TrimSpace(h)
+	if strings.Contains(h, "://") {
+		if u, err := url.Parse(h); err == nil {
+			h = u.Hostname()
+		}
+	}
+	return strings.TrimSuffix(strings.ToLower(h), ".")
 }
 
 // Names returns the names of the configured servers, in file order.

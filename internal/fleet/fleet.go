@@ -55,7 +55,8 @@ type Job struct {
 	Open func(ctx context.Context, s provider.Server, md provider.Metadata) (Billing, error)
 	// Options is the policy of every server: switches, MaxActions,
 	// ConfirmRuns, Limits, billing settings. The job sets KeyField, Now,
-	// Products, SeenMissing and Nameservers per server.
+	// SeenMissing and Nameservers per server, and Products to the
+	// billing side's map with Options.Products laid over it.
 	Options acsync.Options
 	// Concurrency is how many servers are synced at once
 	// (DefaultConcurrency when 0).
@@ -199,10 +200,19 @@ func (j *Job) Sync(ctx context.Context, s provider.Server) (res Result) {
 	}
 	opts.KeyField = md.UniqueIdentifierField
 	opts.Now = now()
-	if opts.Products, err = b.Products(ctx); err != nil {
+	products, err := b.Products(ctx)
+	if err != nil {
 		res.Err = err
 		return res
 	}
+	// The policy's own product map wins over what billing reports.
+	if products == nil {
+		products = make(map[string]string, len(opts.Products))
+	}
+	for pkg, id := range opts.Products {
+		products[pkg] = id
+	}
+	opts.Products = products
 	history, _ := b.(History)
 	if history == nil && j.History != nil {
 		if history, err = j.History(ctx, s); err != nil {
