@@ -79,7 +79,7 @@ func TestFiftyServersAreSyncedOncePerPeriodByTwoWorkers(t *testing.T) {
 		if err := json.Unmarshal(r.Report, &report); err != nil {
 			t.Fatal(err)
 		}
-		if r.Actions < 2*want || r.Succeeded != r.Actions || report.Report.Succeeded[acsync.KindImport] != want ||
+		if r.Accounts != 3 || r.Services != 3-want || r.Actions < 2*want || r.Succeeded != r.Actions || report.Report.Succeeded[acsync.KindImport] != want ||
 			report.Report.Plan.InSync != 3-want {
 			t.Errorf("run %d of %s: %d actions, %d succeeded, report %+v", perServer[r.Server], r.Server, r.Actions, r.Succeeded, report)
 		}

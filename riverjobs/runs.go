@@ -51,6 +51,8 @@ CREATE TABLE IF NOT EXISTS accountsync_run (
 	started     timestamptz NOT NULL,
 	finished    timestamptz,
 	outcome     text        NOT NULL,
+	accounts    integer     NOT NULL DEFAULT 0,
+	services    integer     NOT NULL DEFAULT 0,
 	actions     integer     NOT NULL DEFAULT 0,
 	succeeded   integer     NOT NULL DEFAULT 0,
 	failed      integer     NOT NULL DEFAULT 0,
@@ -78,6 +80,10 @@ type Run struct {
 	Started   time.Time `json:"started"`
 	// Finished is zero while the run is running.
 	Finished time.Time `json:"finished"`
+	// Accounts and Services count the server's accounts and its services
+	// in billing, as listed.
+	Accounts int `json:"accounts"`
+	Services int `json:"services"`
 	// Actions counts the actions planned; Succeeded, Failed and Skipped
 	// what became of them.
 	Actions    int `json:"actions"`
@@ -100,7 +106,7 @@ type Run struct {
 func ListRuns(ctx context.Context, pool *pgxpool.Pool, server string) ([]Run, error) {
 	rows, err := pool.Query(ctx, `
 		SELECT id, job_id, attempt, worker, server, panel_type, outcome, started,
-		       coalesce(finished, 'epoch'::timestamptz), actions, succeeded, failed, skipped,
+		       coalesce(finished, 'epoch'::timestamptz), accounts, services, actions, succeeded, failed, skipped,
 		       new_clients, error, report
 		  FROM accountsync_run WHERE $1 = '' OR server = $1 ORDER BY id`, server)
 	if err != nil {
@@ -110,7 +116,7 @@ func ListRuns(ctx context.Context, pool *pgxpool.Pool, server string) ([]Run, er
 		var r Run
 		var report []byte
 		err := row.Scan(&r.ID, &r.JobID, &r.Attempt, &r.Worker, &r.Server, &r.PanelType, &r.Outcome,
-			&r.Started, &r.Finished, &r.Actions, &r.Succeeded, &r.Failed, &r.Skipped, &r.NewClients,
+			&r.Started, &r.Finished, &r.Accounts, &r.Services, &r.Actions, &r.Succeeded, &r.Failed, &r.Skipped, &r.NewClients,
 			&r.Error, &report)
 		if r.Finished.Equal(time.Unix(0, 0)) {
 			r.Finished = time.Time{}
@@ -153,10 +159,11 @@ type execer interface {
 func finishRun(ctx context.Context, conn execer, r *Run) error {
 	_, err := conn.Exec(ctx, `
 		UPDATE accountsync_run SET finished = $2, outcome = $3, actions = $4, succeeded = $5,
-		       failed = $6, skipped = $7, new_clients = $8, error = $9, report = $10
+		       failed = $6, skipped = $7, new_clients = $8, error = $9, report = $10,
+		       accounts = $11, services = $12
 		 WHERE id = $1`,
 		r.ID, r.Finished, r.Outcome, r.Actions, r.Succeeded, r.Failed, r.Skipped, r.NewClients,
-		r.Error, []byte(r.Report))
+		r.Error, []byte(r.Report), r.Accounts, r.Services)
 	if err != nil {
 		return fmt.Errorf("riverjobs: record run: %w", err)
 	}

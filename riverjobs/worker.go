@@ -196,6 +196,7 @@ func (c *Client) finish(run *Run, s provider.Server, res fleet.Result) error {
 	if run.Finished.IsZero() {
 		run.Finished = c.now()
 	}
+	run.Accounts, run.Services = res.Accounts, res.Services
 	rep := runReport{Report: summarize(res.Report)}
 	if res.NSChecked > 0 {
 		ns := &nameserverNote{Checked: res.NSChecked, Incorrect: []string{}, Unchecked: []string{}}
@@ -213,6 +214,8 @@ func (c *Client) finish(run *Run, s provider.Server, res fleet.Result) error {
 		}
 		run.Succeeded, run.Failed, run.Skipped = sum(r.Succeeded), sum(r.Failed), sum(r.Skipped)
 		run.NewClients = r.NewClients
+	} else if res.Plan != nil {
+		run.Actions = len(res.Plan.Actions)
 	}
 
 	var ret error
