@@ -81,7 +81,11 @@ func TestParseReadsAGoodFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s, ok := two.Server("127.0.0.1"); ok {
-		t.Errorf("Server picked %q for an address two servers share", s.Name)
+		t.Errorf("Server picked %q for a host two servers share", s.Name)
+	}
+	two.Servers[1].IP = "127.0.0.1"
+	if s, ok := two.Server("127.0.0.1"); !ok || s.Name != "b" {
+		t.Errorf("Server(127.0.0.1) = %q, %v; want the server whose ip it is", s.Name, ok)
 	}
 	if s, ok := two.Server("b"); !ok || s.Name != "b" {
 		t.Errorf("Server(b) = %q, %v", s.Name, ok)

@@ -192,7 +192,11 @@ func (w *walker) syntax(off int, path string, err error) error {
 		if off < 0 {
 			off = 0
 		}
-		return w.c.errAt(off, path, fmt.Errorf("invalid JSON: %s", strings.TrimPrefix(se.Error(), "invalid character ")))
+		msg := strings.TrimPrefix(se.Error(), "invalid character ")
+		if strings.Contains(msg, "after object key:value pair") || strings.Contains(msg, "after array element") {
+			msg += " (is a comma missing?)"
+		}
+		return w.c.errAt(off, path, fmt.Errorf("invalid JSON: %s", msg))
 	}
 	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
 		return w.c.errAt(len(w.c.data), path, errors.New("invalid JSON: the file ends before its last object or list is closed"))

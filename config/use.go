@@ -64,11 +64,12 @@ func NewProvider(s Server, logger *slog.Logger) (provider.Provider, error) {
 	return p, nil
 }
 
-// Server returns the server called name, or else the one server whose
-// hostname or IP is name (as a WHMCS module's $params['serverhostname']
-// and $params['serverip'] give it), compared without regard to case and
-// a final dot; a hostname written as a URL counts by its host. A name
-// that matches no server, or the hosts of several, finds none.
+// Server returns the server called name; or else the one server whose
+// ip is name; or else the one whose hostname is name (a WHMCS module has
+// $params['serverip'] and $params['serverhostname']). Hosts are compared
+// without regard to case and a final dot, and a hostname written as a
+// URL counts by its host. A name that matches no server, or several at
+// the same step, finds none.
 func (c *Config) Server(name string) (Server, bool) {
 	for _, s := range c.Servers {
 		if s.Name == name {
@@ -80,20 +81,31 @@ func (c *Config) Server(name string) (Server, bool) {
 		return Server{}, false
 	}
 	wantIP := net.ParseIP(want)
-	var found []Server
-	for _, s := range c.Servers {
-		host := normHost(s.Hostname)
-		switch {
-		case host == want,
-			wantIP != nil && net.ParseIP(s.IP) != nil && net.ParseIP(s.IP).Equal(wantIP),
-			wantIP != nil && net.ParseIP(host) != nil && net.ParseIP(host).Equal(wantIP):
-			found = append(found, s)
-		}
+	byIP := func(s Server) bool {
+		ip := net.ParseIP(s.IP)
+		return wantIP != nil && ip != nil && ip.Equal(wantIP)
 	}
-	if len(found) != 1 {
+	byHost := func(s Server) bool {
+		h := normHost(s.Hostname)
+		ip := net.ParseIP(h)
+		return h == want || wantIP != nil && ip != nil && ip.Equal(wantIP)
+	}
+	for _, match := range []func(Server) bool{byIP, byHost} {
+		var found []Server
+		for _, s := range c.Servers {
+			if match(s) {
+				found = append(found, s)
+			}
+		}
+		switch len(found) {
+		case 1:
+			return found[0], true
+		case 0:
+			continue
+		}
 		return Server{}, false
 	}
-	return found[0], true
+	return Server{}, false
 }
 
 // normHost returns the host of a hostname (which may be written as a

@@ -174,7 +174,16 @@ func checkServer(ctx context.Context, s config.Server, timeout time.Duration, lo
 		conn.Close()
 		add(name, "tls", resultWarning, `plain http: credentials travel unencrypted; set "secure": true`)
 	default:
-		checkTLS(cctx, conn, u.Hostname(), s, func(result, detail string) { add(name, "tls", result, detail) })
+		tlsOK := true
+		checkTLS(cctx, conn, u.Hostname(), s, func(result, detail string) {
+			tlsOK = result != resultFailed
+			add(name, "tls", result, detail)
+		})
+		if !tlsOK {
+			add(name, "credentials", resultSkipped, "the TLS check failed")
+			add(name, "permissions", resultSkipped, "the TLS check failed")
+			return
+		}
 	}
 
 	accounts, err := p.ListAccounts(cctx)
