@@ -21,6 +21,7 @@ import (
 // of them to enqueue the periodic jobs.
 type Client struct {
 	cfg     Config
+	pool    *pgxpool.Pool
 	servers map[string]provider.Server
 	river   *river.Client[pgx.Tx]
 	// locks holds the sessions of running jobs' advisory locks: a pool of
@@ -42,7 +43,7 @@ func NewClient(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Client, er
 	if cfg.Open == nil || cfg.Registry == nil {
 		return nil, errors.New("riverjobs: new client: Config.Registry and Config.Open are required")
 	}
-	c := &Client{cfg: cfg, servers: make(map[string]provider.Server, len(cfg.Servers)), log: cfg.logger()}
+	c := &Client{cfg: cfg, pool: pool, servers: make(map[string]provider.Server, len(cfg.Servers)), log: cfg.logger()}
 	for _, s := range cfg.Servers {
 		if s.Name == "" {
 			return nil, errors.New("riverjobs: new client: a server without a name")
@@ -213,7 +214,7 @@ func (c *Client) Approve(ctx context.Context, server, fingerprint string) error 
 }
 
 // Migrate brings the database up to River's newest schema and creates the
-// run table. It is safe to run again, and from several processes at once:
+// run table and the history table. It is safe to run again, and from several processes at once:
 // they take turns under an advisory lock. The pool needs two connections.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	conn, err := pool.Acquire(ctx)
@@ -238,8 +239,8 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("riverjobs: migrate: river: %w", err)
 	}
-	if _, err := conn.Exec(ctx, runTable); err != nil {
-		return fmt.Errorf("riverjobs: migrate: run table: %w", err)
+	if _, err := conn.Exec(ctx, runTable+historyTable); err != nil {
+		return fmt.Errorf("riverjobs: migrate: tables: %w", err)
 	}
 	return nil
 }

@@ -32,8 +32,10 @@ const (
 // Billing is the billing side of one server: the engine's Store, Notifier
 // and Journal, and the product of each package. sqlstore.Store is one, and
 // so is the whmcs store. When it also has the methods SeenMissing and
-// SaveSeenMissing (as sqlstore.Store does), the hysteresis history is kept
-// in it.
+// SaveSeenMissing (as sqlstore.Store does), the hysteresis history
+// (Options.ConfirmRuns) is kept in it; otherwise in the table
+// accountsync_seen_missing of the jobs' database, where every worker finds
+// it.
 type Billing interface {
 	acsync.Store
 	acsync.Notifier
@@ -69,6 +71,9 @@ type Config struct {
 	// against Expect (on servers keyed by domain).
 	Checker *nsscan.Checker
 	Expect  nsscan.Expectation
+	// ExpectFor, when set, returns a server's own expectation instead of
+	// Expect; false skips the check on that server.
+	ExpectFor func(s provider.Server) (nsscan.Expectation, bool)
 
 	// Period is how often each server is synced (DefaultPeriod when 0).
 	// Jobs are unique per server and period.

@@ -558,3 +558,60 @@ func (h hanging) ListAccounts(ctx context.Context) ([]provider.Account, error) {
 	}
 	return h.Fake.ListAccounts(ctx)
 }
+
+func TestTheHistoryOfABillingSideWithoutOneIsSharedByTheWorkers(t *testing.T) {
+	dsn := database(t)
+	pool := openPool(t, dsn)
+	db := billing(t)
+	servers, fakes := fleetOf("web", 1, 12)
+	cfg := config(servers, fakes, db)
+	cfg.Options = acsync.Options{TerminateLocal: true, ConfirmRuns: 2}
+	cfg.Open = func(ctx context.Context, s provider.Server, md provider.Metadata) (riverjobs.Billing, error) {
+		st, err := db.Server(ctx, s.Name, s.Type, md.UniqueIdentifierField)
+		return withoutHistory{st}, err
+	}
+	completed := jobCount(t, pool, rivertype.JobStateCompleted)
+	now := time.Now()
+	a := cfg
+	a.ID = "worker-a"
+	ca, err := riverjobs.NewClient(t.Context(), openPool(t, dsn), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ca.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ca.Enqueue(t.Context(), now.Add(-4*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the import", atLeast(completed, 1))
+	if err := fakes["web00"].TerminateAccount(t.Context(), accounts("web00", 1)[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ca.Enqueue(t.Context(), now.Add(-3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first run without the account", atLeast(completed, 2))
+	if live := liveServices(t, db, "web00"); live != 12 {
+		t.Fatalf("%d live services after one run without the account, want 12 (ConfirmRuns 2)", live)
+	}
+	if err := ca.Stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	// Another worker takes the next period and goes on counting.
+	b := cfg
+	b.ID = "worker-b"
+	cb := start(t, dsn, b)
+	if _, err := cb.Enqueue(t.Context(), now.Add(-2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the second run without the account", atLeast(completed, 3))
+	if live := liveServices(t, db, "web00"); live != 11 {
+		t.Errorf("%d live services after two runs without the account, want 11", live)
+	}
+}
+
+// withoutHistory hides the store's own history, as a WHMCS billing side
+// has none.
+type withoutHistory struct{ riverjobs.Billing }

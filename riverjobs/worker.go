@@ -112,8 +112,12 @@ func (c *Client) job(s provider.Server, args SyncArgs) *fleet.Job {
 		ActionConcurrency: c.cfg.ActionConcurrency,
 		Checker:           c.cfg.Checker,
 		Expect:            c.cfg.Expect,
-		Logger:            c.log,
-		Now:               c.cfg.Now,
+		ExpectFor:         c.cfg.ExpectFor,
+		History: func(_ context.Context, s provider.Server) (fleet.History, error) {
+			return history{c.pool, s.Name}, nil
+		},
+		Logger: c.log,
+		Now:    c.cfg.Now,
 	}
 }
 
