@@ -268,3 +268,17 @@ func TestTheStateLockKeepsTwoRunsApart(t *testing.T) {
 	unlock()
 	h.run("apply", "-yes").want(t, exitOK)
 }
+
+// A server billing has never seen is imported by its first apply, without
+// -force, and is in sync afterwards.
+func TestAFreshServerIsImportedWithoutForce(t *testing.T) {
+	var accounts []provider.Account
+	for i := range 50 {
+		accounts = append(accounts, account(fmt.Sprintf("user%d", i), fmt.Sprintf("site%d.fresh.test", i)))
+	}
+	srv := cpaneltest.NewServer(t, accounts...)
+	h := newHarness(t, cpanelConfig(srv, ""))
+	h.run("apply", "-yes").want(t, exitOK,
+		"50 imports are not limited: billing has no live service on this server, so this is its first import", "import 50")
+	h.run("plan", "-detailed-exitcode").want(t, exitOK, "50 accounts on the server, 50 services in billing.", "In sync")
+}

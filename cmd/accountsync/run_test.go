@@ -17,7 +17,6 @@ import (
 	"github.com/accountsync/accountsync/provider/cpanel/cpaneltest"
 )
 
-
 // smtpListener is a tiny SMTP server on loopback that keeps each message.
 type smtpListener struct {
 	ln   net.Listener
@@ -92,11 +91,10 @@ func (s *smtpListener) messages() []string {
 	return append([]string(nil), s.msgs...)
 }
 
-
 // twoServers is web1 (three accounts, one of whose domains points
 // elsewhere) and web2, which refuses the credentials, with nameserver
 // checks against the lab and the report going to mail.
-func twoServers(t *testing.T, lab *nsscantest.Lab, mail *smtpListener) (*harness, *cpaneltest.Server) {
+func twoServers(t *testing.T, mail *smtpListener) (*harness, *cpaneltest.Server) {
 	web1 := cpaneltest.NewServer(t, account("good", "good.test"), account("away", "elsewhere.test"), account("half", "partial.test"))
 	web2 := cpaneltest.NewServer(t)
 	web2.SetFault(cpaneltest.FaultUnauthorized)
@@ -124,7 +122,7 @@ func TestRunOnceDryThenWet(t *testing.T) {
 	}
 	defer lab.Close()
 	mail := startSMTP(t)
-	h, web1 := twoServers(t, lab, mail)
+	h, web1 := twoServers(t, mail)
 
 	t.Run("a dry run plans, changes nothing and sends nothing", func(t *testing.T) {
 		r := h.run(append([]string{"run", "-once", "-dry-run"}, labFlags(lab)...)...)

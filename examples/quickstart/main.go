@@ -12,10 +12,9 @@
 //	go run ./examples/quickstart                 # everything is in sync
 //	go run ./examples/quickstart -reset          # start the demo over
 //
-// With -config FILE it works on real servers instead (see
-// examples/internal/serverconfig for the file), against the same kind of
-// billing store, and terminates nothing unless asked to with
-// -terminate-remote or -terminate-local.
+// Everything it does is a few calls of the library (sync.Executor's List,
+// Plan and Apply). To sync real servers, use the accountsync command
+// (cmd/accountsync) with a configuration file instead.
 package main
 
 import (
@@ -32,7 +31,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/accountsync/accountsync/examples/internal/serverconfig"
 	"github.com/accountsync/accountsync/provider"
 	"github.com/accountsync/accountsync/provider/cpanel"
 	"github.com/accountsync/accountsync/provider/cpanel/cpaneltest"
@@ -45,11 +43,20 @@ func main() {
 	defer stop()
 	env := environment{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
 		stdinTerminal: isTerminal(os.Stdin), stderrTerminal: isTerminal(os.Stderr)}
-	if err := run(ctx, os.Args[1:], env); err != nil {
+	err := run(ctx, os.Args[1:], env)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errRefused):
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(2)
+	default:
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
+
+// errRefused marks a refusal to apply, which exits 2, apart from failures.
+var errRefused = errors.New("not applying")
 
 // environment is the program's view of its terminal, for tests.
 type environment struct {
@@ -59,7 +66,7 @@ type environment struct {
 }
 
 type flags struct {
-	db, config, server                       string
+	db                                       string
 	apply, yes, reset, asJSON, force         bool
 	terminateRemote, terminateLocal, verbose bool
 	maxActions                               int
@@ -70,17 +77,20 @@ func run(ctx context.Context, args []string, env environment) error {
 	fs.SetOutput(env.stderr)
 	var f flags
 	fs.StringVar(&f.db, "db", "", "billing database (default: quickstart.db in the user's cache directory)")
-	fs.StringVar(&f.config, "config", "", "JSON list of real servers to sync instead of the demo server")
-	fs.StringVar(&f.server, "server", "", "with -config: sync only this server")
 	fs.BoolVar(&f.apply, "apply", false, "apply the plan")
 	fs.BoolVar(&f.yes, "yes", false, "apply without asking")
 	fs.BoolVar(&f.reset, "reset", false, "demo: start over from the seed data")
 	fs.BoolVar(&f.asJSON, "json", false, "print the plan (and report) as JSON")
-	fs.BoolVar(&f.terminateRemote, "terminate-remote", false, "terminate server accounts whose billing service ended (always on in the demo)")
 	fs.BoolVar(&f.terminateLocal, "terminate-local", false, "terminate billing services whose account is gone from the server")
 	fs.IntVar(&f.maxActions, "max-actions", 0, "apply at most this many actions per server; the rest waits for the next run")
 	fs.BoolVar(&f.force, "force", false, "plan even past the safety limits (review the plan before applying it)")
 	fs.BoolVar(&f.verbose, "v", false, "log each HTTP request and action to stderr")
+	fs.Usage = func() {
+		fmt.Fprintln(env.stdout, "usage: go run ./examples/quickstart [-apply [-yes]] [-json] [-reset]\n\nExample:\n  go run ./examples/quickstart -apply\n\nFlags:")
+		fs.SetOutput(env.stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(env.stderr)
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -91,8 +101,8 @@ func run(ctx context.Context, args []string, env environment) error {
 	if f.verbose {
 		logger = slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	if f.config != "" {
-		return runConfig(ctx, f, env, logger)
+	if f.apply && f.asJSON && !f.yes {
+		return fmt.Errorf("%w: -json leaves no room for a question; pass -yes", errRefused)
 	}
 	return runDemo(ctx, f, env, logger)
 }
@@ -160,49 +170,6 @@ func runDemo(ctx context.Context, f flags, env environment, logger *slog.Logger)
 	return err
 }
 
-// runConfig syncs each configured server with its part of the store.
-func runConfig(ctx context.Context, f flags, env environment, logger *slog.Logger) error {
-	servers, err := serverconfig.Load(f.config)
-	if err != nil {
-		return err
-	}
-	if f.db == "" {
-		f.db = "billing.db"
-	}
-	db, err := sqlstore.Open(ctx, f.db)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	reg := serverconfig.Registry()
-	var failed []string
-	for _, s := range servers {
-		if f.server != "" && s.Name != f.server {
-			continue
-		}
-		s.Logger = logger.With("server", s.Name)
-		p, err := reg.New(s)
-		if err == nil {
-			md := p.Metadata()
-			var store *sqlstore.Store
-			if store, err = db.Server(ctx, s.Name, md.Type, md.UniqueIdentifierField); err == nil {
-				fmt.Fprintf(env.stdout, "== %s (%s)\n", s.Name, md.DisplayName)
-				err = syncServer(ctx, s.Name, p, store, f, env, logger)
-			}
-		}
-		if err != nil {
-			// One server's failure must not stop the others.
-			fmt.Fprintf(env.stderr, "quickstart: server %s: %v\n", s.Name, err)
-			failed = append(failed, s.Name)
-		}
-		fmt.Fprintln(env.stdout)
-	}
-	if len(failed) > 0 {
-		return fmt.Errorf("%d server(s) failed: %s", len(failed), strings.Join(failed, ", "))
-	}
-	return nil
-}
-
 // syncServer plans, shows, and on request applies one server's sync. The
 // server and the store are each listed once: the plan keeps the listing
 // it was made from, and Apply works from it.
@@ -238,14 +205,18 @@ func syncServer(ctx context.Context, name string, p provider.Provider, store *sq
 	}
 	if len(plan.Actions) == 0 {
 		if plan.Empty() {
-			fmt.Fprintf(env.stdout, "Everything is in sync: %d accounts on the server match billing.\n", plan.InSync)
+			fmt.Fprintf(env.stdout, "Everything is in sync: %s on the server, %s in billing, nothing to do.\n",
+				count(len(listing.Remote), "account"), count(len(listing.Local), "service"))
 		} else {
 			plan.WriteTable(env.stdout)
 		}
 		return store.SaveSeenMissing(ctx, plan.SeenMissing)
 	}
-	if err := plan.WriteTable(env.stdout); err != nil {
-		return err
+	if !f.asJSON {
+		// With -json, stdout is the report's JSON alone.
+		if err := plan.WriteTable(env.stdout); err != nil {
+			return err
+		}
 	}
 	if !f.apply {
 		fmt.Fprintf(env.stdout, "\nThis was a dry run. Run again with -apply to carry out these %d actions.\n", len(plan.Actions))
@@ -290,7 +261,7 @@ func syncServer(ctx context.Context, name string, p provider.Provider, store *sq
 // confirm asks on the terminal; without one it refuses rather than guess.
 func confirm(env environment, question string) (bool, error) {
 	if !env.stdinTerminal {
-		return false, errors.New("not applying: stdin is not a terminal to confirm on; pass -yes to apply without asking")
+		return false, fmt.Errorf("%w: stdin is not a terminal to confirm on; pass -yes to apply without asking", errRefused)
 	}
 	fmt.Fprint(env.stdout, question)
 	answer, err := bufio.NewReader(env.stdin).ReadString('\n')
@@ -303,6 +274,14 @@ func confirm(env environment, question string) (bool, error) {
 	}
 	fmt.Fprintln(env.stdout, "Nothing was changed.")
 	return false, nil
+}
+
+// count writes n and the noun, with an s when n is not 1.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func isTerminal(f *os.File) bool {

@@ -4,16 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"os"
+	"errors"
+	"flag"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/accountsync/accountsync/provider"
-	"github.com/accountsync/accountsync/provider/cpanel/cpaneltest"
 )
 
 func runQuickstart(t *testing.T, stdin string, stdinTerminal bool, args ...string) (string, error) {
@@ -51,7 +48,7 @@ func TestQuickstartAppliesThenIsInSync(t *testing.T) {
 	}
 
 	_, err = runQuickstart(t, "", false, "-db", db, "-apply")
-	if err == nil || !strings.Contains(err.Error(), "pass -yes") {
+	if !errors.Is(err, errRefused) || !strings.Contains(err.Error(), "pass -yes") {
 		t.Fatalf("applying without a terminal or -yes = %v, want a refusal", err)
 	}
 	out, err = runQuickstart(t, "n\n", true, "-db", db, "-apply")
@@ -103,37 +100,26 @@ func TestQuickstartJSON(t *testing.T) {
 	}
 }
 
-// A server billing has never seen is imported by the first run, without
-// -force, and the second run finds it in sync.
-func TestQuickstartImportsAFreshServer(t *testing.T) {
-	var accounts []provider.Account
-	for i := range 50 {
-		accounts = append(accounts, provider.Account{Email: fmt.Sprintf("owner%d@fresh.example", i), Username: fmt.Sprintf("user%d", i),
-			Domain: fmt.Sprintf("site%d.fresh.example", i), Product: "default", Status: provider.StatusActive})
+// -apply -json prints the report's JSON and nothing else on stdout, and
+// refuses to ask a question there.
+func TestQuickstartApplyJSONIsPureJSON(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "b.db")
+	if _, err := runQuickstart(t, "", true, "-db", db, "-apply", "-json"); !errors.Is(err, errRefused) {
+		t.Fatalf("-apply -json without -yes = %v, want a refusal", err)
 	}
-	srv := cpaneltest.New(cpaneltest.Options{Accounts: accounts})
-	defer srv.Close()
-	dir := t.TempDir()
-	config := filepath.Join(dir, "servers.json")
-	servers := fmt.Sprintf(`[{"type":"cpanel","name":"fresh","hostname":%q,"username":%q,"accessHash":"${QS_TOKEN}"}]`, srv.URL, cpaneltest.Username)
-	if err := os.WriteFile(config, []byte(servers), 0o600); err != nil {
+	out, _, err := runQuickstartSplit(t, "", false, "-db", db, "-apply", "-json", "-yes")
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("QS_TOKEN", cpaneltest.Token)
-	db := filepath.Join(dir, "billing.db")
+	var report struct{ Succeeded map[string]int }
+	if err := json.Unmarshal([]byte(out), &report); err != nil || report.Succeeded["import"] == 0 {
+		t.Errorf("stdout is not the report's JSON alone (%v):\n%s", err, out)
+	}
+}
 
-	out, err := runQuickstart(t, "", false, "-config", config, "-db", db, "-apply", "-yes")
-	if err != nil {
-		t.Fatalf("first run: %v\n%s", err, out)
-	}
-	if !strings.Contains(out, "50 imports are not limited: billing has no live service on this server, so this is its first import") {
-		t.Errorf("the plan does not say why 50 imports are allowed:\n%s", out)
-	}
-	if !regexp.MustCompile(`(?m)^import +50 +0 +0$`).MatchString(out) {
-		t.Errorf("the report does not show 50 imports:\n%s", out)
-	}
-	out, err = runQuickstart(t, "", false, "-config", config, "-db", db)
-	if err != nil || !strings.Contains(out, "Everything is in sync: 50 accounts") {
-		t.Errorf("second run = %v:\n%s", err, out)
+func TestQuickstartHelpIsNotAnError(t *testing.T) {
+	out, _, err := runQuickstartSplit(t, "", false, "-h")
+	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out, "Example:") {
+		t.Errorf("-h = %v:\n%s", err, out)
 	}
 }

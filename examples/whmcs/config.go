@@ -8,12 +8,12 @@ import (
 	"os"
 	"strings"
 
-	"github.com/accountsync/accountsync/examples/internal/serverconfig"
+	"github.com/accountsync/accountsync/config"
 	"github.com/accountsync/accountsync/whmcs"
 )
 
 // fileConfig is the -config file: one WHMCS and one server, the server
-// in the examples' server list format (examples/internal/serverconfig).
+// with the keys of a server entry of package config (config.Server).
 // Secrets are not written in the file: "$NAME" or "${NAME}" in
 // identifier, secret and accessKey (and in the server's credentials) is
 // replaced by that environment variable, and an unset one is an error.
@@ -35,8 +35,8 @@ import (
 //
 // accessKey, productGroupId (needed only to create products for unmapped
 // packages), products and certSHA256 (a pin for WHMCS's certificate) are
-// optional. A later command-line tool has the full configuration format;
-// this is the least that runs the job.
+// optional. The accountsync command (cmd/accountsync) reads the full
+// configuration format; this is the least that runs the job.
 type fileConfig struct {
 	WHMCS struct {
 		URL            string            `json:"url"`
@@ -49,7 +49,7 @@ type fileConfig struct {
 		PaymentMethod  string            `json:"paymentMethod"`
 		Products       map[string]string `json:"products"`
 	} `json:"whmcs"`
-	Server json.RawMessage `json:"server"`
+	Server *config.Server `json:"server"`
 }
 
 // fromConfig reads the file and builds the job.
@@ -64,22 +64,26 @@ func fromConfig(path string, lookup func(string) (string, bool), logger *slog.Lo
 	if err := dec.Decode(&cfg); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
-	if len(cfg.Server) == 0 {
+	if cfg.Server == nil {
 		return nil, fmt.Errorf("config %s: no server", path)
 	}
-	servers, err := serverconfig.Parse(append(append([]byte("["), cfg.Server...), ']'), lookup)
-	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
+	s := *cfg.Server
+	if s.Name == "" || s.Type == "" {
+		return nil, fmt.Errorf("config %s: the server needs a name and a type", path)
 	}
 	w := &cfg.WHMCS
-	for name, v := range map[string]*string{"identifier": &w.Identifier, "secret": &w.Secret, "accessKey": &w.AccessKey} {
+	for name, v := range map[string]*string{"identifier": &w.Identifier, "secret": &w.Secret, "accessKey": &w.AccessKey,
+		"server username": &s.Username, "server password": &s.Password, "server accessHash": &s.AccessHash} {
 		if *v, err = expand(*v, lookup); err != nil {
-			return nil, fmt.Errorf("config %s: whmcs %s: %w", path, name, err)
+			return nil, fmt.Errorf("config %s: %s: %w", path, name, err)
 		}
 	}
-	s := servers[0]
-	s.Logger = logger.With("server", s.Name)
-	panel, err := serverconfig.Registry().New(s)
+	for k, v := range s.Params {
+		if s.Params[k], err = expand(v, lookup); err != nil {
+			return nil, fmt.Errorf("config %s: server params.%s: %w", path, k, err)
+		}
+	}
+	panel, err := config.NewProvider(s, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -100,8 +104,8 @@ func fromConfig(path string, lookup func(string) (string, bool), logger *slog.Lo
 	}, nil
 }
 
-// expand replaces $NAME and ${NAME} as the server list does; an unset
-// variable is an error, never an empty credential.
+// expand replaces $NAME and ${NAME}; an unset variable is an error,
+// never an empty credential.
 func expand(s string, lookup func(string) (string, bool)) (string, error) {
 	var missing []string
 	out := os.Expand(s, func(name string) string {
