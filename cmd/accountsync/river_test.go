@@ -22,8 +22,10 @@ func TestRunOnRiverSyncsThroughTheJobQueue(t *testing.T) {
 	h := newHarness(t, cpanelConfig(srv, `"policy": {"mode": "import-only"}`))
 
 	h.run("migrate", "-river", dsn).want(t, exitOK, "up to date")
-	h.vars["ACCOUNTSYNC_RIVER"] = dsn // the DSN from the environment from here on
-	h.run("run", "-once", "-dry-run").want(t, exitOK, "Dry run") // plans here, enqueues nothing
+	// The DSN from the environment from here on; a dry run still plans
+	// here and enqueues nothing.
+	h.vars["ACCOUNTSYNC_RIVER"] = dsn
+	h.run("run", "-once", "-dry-run").want(t, exitOK, "Dry run")
 	h.run("run", "-once", "-state", h.dir+"/state", "-river", dsn).want(t, exitOK, "Enqueued 1 server")
 	h.run("run", "-once", "-state", h.dir+"/state", "-river", dsn).want(t, exitOK, "Enqueued 0 servers on River; 1 already had")
 
