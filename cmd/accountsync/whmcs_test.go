@@ -37,7 +37,7 @@ func TestWithWHMCS(t *testing.T) {
 }`, srv.URL, whmcs.URL, id, group))
 
 	t.Run("check finds the server in WHMCS", func(t *testing.T) {
-		h.run("check").want(t, exitOK, "accepted the API credentials", fmt.Sprintf("WHMCS server %s \"web1\", module cpanel", id))
+		h.run("check").want(t, exitOK, "accepted the API credentials", fmt.Sprintf("WHMCS server %s \"web1\", module cpanel; 0 services listed", id))
 	})
 	t.Run("plan and apply a saved plan through the API", func(t *testing.T) {
 		plan := filepath.Join(h.dir, "p.json")
