@@ -208,6 +208,8 @@ type Serve struct {
 	Timezone string `json:"timezone"`
 	// Cache is how long a listing is reused ("5m" when empty).
 	Cache Duration `json:"cache"`
+	// Timeout bounds one listing ("5m" when empty).
+	Timeout Duration `json:"timeout"`
 }
 
 // Duration is a time.Duration written as a string ("90s", "1h30m").

@@ -126,6 +126,8 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 		{"a WHMCS server ID for an unknown server is an error", base(web1, `"billing": {"whmcs": {"url": "https://b", "identifier": "i", "secret": "s", "servers": {"web1": "1", "web9": "2"}}}`), `billing.whmcs.servers.web9: no server is named "web9"`},
 		{"an override for an unknown server is an error", base(web1, `"billing": {"sqlite": {"path": "x"}}, "policy": {"servers": {"web9": {}}}`), `policy.servers.web9: no server is named "web9"`},
 		{"a misspelt key in an override is an error", base(web1, `"billing": {"sqlite": {"path": "x"}}, "policy": {"servers": {"web1": {"terminateRemot": true}}}`), `policy.servers.web1.terminateRemot: unknown key (did you mean "terminateRemote"?)`},
+		{"a per-server policy cannot nest servers", base(web1, `"billing": {"sqlite": {"path": "x"}}, "policy": {"servers": {"web1": {"servers": {}}}}`), `policy.servers.web1.servers: per-server policies cannot have servers of their own`},
+		{"a negative duration is an error", base(web1, `"billing": {"sqlite": {"path": "x"}}, "serve": {"timeout": "-1m"}`), `serve: durations must not be negative`},
 		{"an unknown mode is an error", base(web1, `"billing": {"sqlite": {"path": "x"}}, "policy": {"mode": "sync"}`), `policy.mode: unknown mode "sync"`},
 		{"terminating on nameservers needs nameservers", base(web1, `"billing": {"sqlite": {"path": "x"}}, "policy": {"terminateRemote": true, "terminateIncorrectNameservers": true}`), `needs "terminateRemote" and "nameservers"`},
 		{"smtp needs a sender and recipients", base(web1, `"billing": {"sqlite": {"path": "x"}}, "run": {"report": {"smtp": "mail:25"}}`), `run.report: "smtp" needs "from" and "to"`},

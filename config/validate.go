@@ -231,8 +231,8 @@ func (c *Config) validate() error {
 			return c.errKey("serve.timezone", "unknown time zone %q", c.Serve.Timezone)
 		}
 	}
-	if c.Serve.Cache < 0 {
-		return c.errKey("serve.cache", "must not be negative")
+	if c.Serve.Cache < 0 || c.Serve.Timeout < 0 {
+		return c.errKey("serve", "durations must not be negative")
 	}
 	return nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/accountsync/accountsync/provider/plesk"
 	"github.com/accountsync/accountsync/provider/proxmox"
 	"github.com/accountsync/accountsync/provider/solusvm"
+	acsync "github.com/accountsync/accountsync/sync"
 )
 
 const checkUsage = `usage: accountsync check [flags]
@@ -338,7 +339,22 @@ func checkBilling(ctx context.Context, cfg *config.Config, servers []config.Serv
 			add("billing", s.Name, resultFailed, fmt.Sprintf("WHMCS server %s %q: %s", id, info.name, strings.Join(problems, "; ")))
 			continue
 		}
-		add("billing", s.Name, resultOK, fmt.Sprintf("WHMCS server %s %q, module %s", id, info.name, info.module))
+		// The API role must allow the reads of a plan; listing the
+		// server's services exercises them.
+		p, err := config.NewProvider(s, log)
+		if err != nil {
+			continue // reported with the server
+		}
+		st, err := b.Store(cctx, s.Name, p.Metadata())
+		var svcs []acsync.Service
+		if err == nil {
+			svcs, err = st.Services(cctx)
+		}
+		if err != nil {
+			add("billing", s.Name, resultFailed, fmt.Sprintf("WHMCS server %s %q: listing its services: %v", id, info.name, err))
+			continue
+		}
+		add("billing", s.Name, resultOK, fmt.Sprintf("WHMCS server %s %q, module %s; %s listed", id, info.name, info.module, plural(len(svcs), "service")))
 	}
 }
 

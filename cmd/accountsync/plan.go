@@ -148,6 +148,10 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 func (s *syncer) plan(ctx context.Context, servers []config.Server, force bool) (*planFile, int) {
 	abs, _ := filepath.Abs(s.cfg.File)
 	pf := &planFile{Version: 1, Created: s.e.now().UTC(), Config: abs}
+	if s.e.stderrTerminal {
+		// Listings of big servers take minutes; say what is going on.
+		fmt.Fprintf(s.e.stderr, "Listing and planning %s...\n", plural(len(servers), "server"))
+	}
 	results := s.job(true, force, nil).Run(ctx, providerServers(servers))
 	failed := 0
 	for i, r := range results {
@@ -267,6 +271,7 @@ func runApply(ctx context.Context, e *env, args []string) error {
 		out = io.Discard
 	}
 	writePlans(out, pf)
+	noteReportOnly(e.stderr, pf)
 	todo := applicable(pf)
 	if len(todo) == 0 {
 		if failed > 0 {
@@ -292,6 +297,15 @@ func runApply(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	return s.apply(ctx, f, servers, todo, failed)
+}
+
+// noteReportOnly says which servers apply leaves alone for their policy.
+func noteReportOnly(w io.Writer, pf *planFile) {
+	for _, sp := range pf.Servers {
+		if sp.Mode == "report" && sp.Plan != nil && len(sp.Plan.Actions) > 0 {
+			fmt.Fprintf(w, "accountsync apply: %s: the policy's mode is report; not applied\n", sp.Server)
+		}
+	}
 }
 
 // applicable returns the server plans that have actions to carry out.
@@ -326,11 +340,7 @@ func applySaved(ctx context.Context, f *flags, ns nsFlags, path string) error {
 	}
 	var servers []config.Server
 	todo := applicable(&pf)
-	for _, sp := range pf.Servers {
-		if sp.Mode == "report" && sp.Plan != nil && len(sp.Plan.Actions) > 0 {
-			fmt.Fprintf(f.e.stderr, "accountsync apply: %s: policy mode is report; not applied\n", sp.Server)
-		}
-	}
+	noteReportOnly(f.e.stderr, &pf)
 	for _, sp := range todo {
 		srv, ok := cfg.Server(sp.Server)
 		if !ok || srv.Name != sp.Server {

@@ -62,7 +62,10 @@ func (s *syncer) maybeReport(ctx context.Context, f *flags, results []fleet.Resu
 			return fmt.Errorf("send by SMTP to %s: %w", r.SMTP, err)
 		}
 	}
-	return s.st.setLastReport(now)
+	if err := s.st.setLastReport(now); err != nil {
+		return err
+	}
+	return s.st.pruneJournal(now)
 }
 
 // compose writes the report: each server's state after the latest run,

@@ -207,3 +207,16 @@ func TestAStoppedRunStillReports(t *testing.T) {
 		t.Fatalf("exit %d; no report for the stopped run:\nstdout: %s\nstderr: %s", code, out, stderr.String())
 	}
 }
+
+// A server whose policy mode is report is planned and reported by runs,
+// and refused by apply; the others are synced.
+func TestReportModeChangesNothing(t *testing.T) {
+	srv := cpaneltest.NewServer(t, account("ana", "ana.test"))
+	h := newHarness(t, cpanelConfig(srv, `"policy": {"servers": {"web1": {"mode": "report"}}},`))
+	h.run("run", "-once").want(t, exitOK, "report only", "3 actions (create-product 1, create-client 1, import 1) would run")
+	h.run("plan").want(t, exitOK, "The policy's mode is report: apply and run leave this server unchanged.")
+	h.run("apply", "-yes").want(t, exitOK, "web1: the policy's mode is report; not applied", "Nothing to do.")
+	if n := h.services("web1"); n != 0 {
+		t.Errorf("a report-only server got %d services", n)
+	}
+}

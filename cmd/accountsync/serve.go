@@ -64,7 +64,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	log := f.logger(slog.LevelInfo)
 	b := &bridge{cfg: cfg, providers: map[string]provider.Provider{}, token: cfg.Serve.Token,
-		ttl: cfg.Serve.Cache.Or(5 * time.Minute), timeout: cfg.Run.Timeout.Or(5 * time.Minute),
+		ttl: cfg.Serve.Cache.Or(5 * time.Minute), timeout: cfg.Serve.Timeout.Or(5 * time.Minute),
 		location: loc, log: log, now: e.now, cache: map[string]*entry{}}
 	for _, s := range cfg.Servers {
 		p, err := config.NewProvider(s, log)

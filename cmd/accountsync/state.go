@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,7 +22,7 @@ import (
 //	lock                  held while a command changes anything
 //	last-plan.json        the plan "accountsync plan" saved last
 //	history/SERVER.json   hysteresis counts (Plan.SeenMissing) when billing is WHMCS
-//	journal.jsonl         every action applied, for the periodic report
+//	journal.jsonl         every action applied, for the periodic report (90 days)
 //	report.json           when the last report was sent
 //
 // The SQLite billing store keeps hysteresis counts itself.
@@ -196,6 +197,29 @@ func (s *state) entries(since time.Time) ([]journalEntry, error) {
 		}
 	}
 	return out, sc.Err()
+}
+
+// journalKeep is how long the local sync log keeps an entry.
+const journalKeep = 90 * 24 * time.Hour
+
+// pruneJournal drops the entries older than journalKeep, so that the log
+// does not grow without end.
+func (s *state) pruneJournal(now time.Time) error {
+	keep, err := s.entries(now.Add(-journalKeep))
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	for _, e := range keep {
+		line, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		b.Write(append(line, '\n'))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return writeFile(s.path("journal.jsonl"), b.Bytes())
 }
 
 // lastReport returns when the last report was sent.
