@@ -83,6 +83,9 @@ func runNscheck(ctx context.Context, e *env, args []string) error {
 	}
 	var jobs []job
 	failed := 0
+	if len(domains) > 0 && len(f.servers) > 0 {
+		return usageError("-server checks the domains of a server's accounts; it does not go with domains given")
+	}
 	if len(domains) > 0 {
 		exp := nsscan.Expectation{Nameservers: want, MinMatches: *minMatches}
 		if len(want) == 0 {
