@@ -160,19 +160,25 @@ func (c *Client) River() *river.Client[pgx.Tx] { return c.river }
 // already has that period's job is skipped, whichever process enqueued
 // it. It returns how many jobs were new.
 func (c *Client) Enqueue(ctx context.Context, at time.Time, servers ...string) (int, error) {
+	now := time.Now()
+	return c.enqueue(ctx, servers, func(name string) *river.InsertOpts {
+		return c.cfg.periodOpts(ScheduleOf(name, c.cfg.period()).slot(at), now)
+	})
+}
+
+// enqueue inserts the jobs of servers (all when none) with their options.
+func (c *Client) enqueue(ctx context.Context, servers []string, opts func(server string) *river.InsertOpts) (int, error) {
 	if len(servers) == 0 {
 		for _, s := range c.cfg.Servers {
 			servers = append(servers, s.Name)
 		}
 	}
 	params := make([]river.InsertManyParams, 0, len(servers))
-	now := time.Now()
 	for _, name := range servers {
 		if _, ok := c.servers[name]; !ok {
 			return 0, fmt.Errorf("riverjobs: enqueue: server %q is not in the fleet", name)
 		}
-		slot := ScheduleOf(name, c.cfg.period()).slot(at)
-		params = append(params, river.InsertManyParams{Args: SyncArgs{Server: name}, InsertOpts: c.cfg.periodOpts(slot, now)})
+		params = append(params, river.InsertManyParams{Args: SyncArgs{Server: name}, InsertOpts: opts(name)})
 	}
 	if len(params) == 0 {
 		return 0, nil
@@ -188,6 +194,15 @@ func (c *Client) Enqueue(ctx context.Context, at time.Time, servers ...string) (
 		}
 	}
 	return n, nil
+}
+
+// EnqueueNow enqueues the current period's job of each named server (every
+// server in the fleet when none are named) to run at once rather than at
+// its slot: a manual or cron-driven sync that still keeps to one run per
+// server and period. It returns how many jobs were new.
+func (c *Client) EnqueueNow(ctx context.Context, servers ...string) (int, error) {
+	now := time.Now()
+	return c.enqueue(ctx, servers, func(string) *river.InsertOpts { return c.cfg.periodOpts(now, now) })
 }
 
 // Approve enqueues a run of the server that applies the plan with this

@@ -17,7 +17,7 @@ import (
 	"github.com/accountsync/accountsync/provider"
 	"github.com/accountsync/accountsync/provider/providertest"
 	"github.com/accountsync/accountsync/riverjobs"
-	"github.com/accountsync/accountsync/riverjobs/internal/pgtest"
+	"github.com/accountsync/accountsync/riverjobs/pgtest"
 	"github.com/accountsync/accountsync/sqlstore"
 )
 

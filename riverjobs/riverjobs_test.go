@@ -615,3 +615,28 @@ func TestTheHistoryOfABillingSideWithoutOneIsSharedByTheWorkers(t *testing.T) {
 // withoutHistory hides the store's own history, as a WHMCS billing side
 // has none.
 type withoutHistory struct{ riverjobs.Billing }
+
+func TestEnqueueNowRunsThisPeriodsJobOnce(t *testing.T) {
+	dsn := database(t)
+	pool := openPool(t, dsn)
+	db := billing(t)
+	servers, fakes := fleetOf("web", 3, 1)
+	cfg := config(servers, fakes, db)
+	cfg.Period = 24 * time.Hour
+	c := start(t, dsn, cfg)
+	period := time.Now().Truncate(cfg.Period)
+	n, err := c.EnqueueNow(t.Context())
+	if err != nil || n != 3 {
+		t.Fatalf("EnqueueNow: %d, %v", n, err)
+	}
+	waitFor(t, "the runs", atLeast(jobCount(t, pool, rivertype.JobStateCompleted), 3))
+	if !time.Now().Truncate(cfg.Period).Equal(period) {
+		t.Skip("the period ended during the test (UTC midnight)")
+	}
+	if n, err := c.EnqueueNow(t.Context(), "web01"); err != nil || n != 0 {
+		t.Errorf("a second EnqueueNow in the period: %d new jobs, %v", n, err)
+	}
+	if n, err := c.Enqueue(t.Context(), time.Now(), "web01"); err != nil || n != 0 {
+		t.Errorf("Enqueue after EnqueueNow in the period: %d new jobs, %v", n, err)
+	}
+}

@@ -67,6 +67,7 @@ func commands() []command {
 		{"serve", "answer WHMCS modules' ListAccounts over HTTP", serveUsage, runServe},
 		{"nscheck", "check that domains are delegated to your nameservers", nscheckUsage, runNscheck},
 		{"check", "check each server and the billing side: reachable, TLS, credentials", checkUsage, runCheck},
+		{"migrate", "create the tables of River, the job queue of run -river", migrateUsage, runMigrate},
 		{"version", "print the version", "usage: accountsync version [-json]\n", runVersion},
 	}
 }

@@ -39,6 +39,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	once := f.Bool("once", false, "run once and exit (for cron)")
 	dryRun := f.Bool("dry-run", false, "plan and show, change nothing, send no report")
 	interval := f.Duration("interval", 0, "time between runs (default run.interval, else 1h)")
+	riverDSN := riverFlag(f, "sync through jobs on River in this PostgreSQL database, shared by every machine running run -river: a worker, or with -once, enqueue this period's jobs; -dry-run still plans here (see accountsync migrate)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -59,6 +60,9 @@ func runRun(ctx context.Context, e *env, args []string) error {
 			return usageError("-interval %v: at least 1m", *interval)
 		}
 		every = *interval
+	}
+	if *riverDSN != "" && !*dryRun {
+		return runRiver(ctx, f, ns, cfg, servers, *riverDSN, every, *once)
 	}
 	s, err := newSyncerFor(ctx, f, ns, cfg, servers)
 	if err != nil {

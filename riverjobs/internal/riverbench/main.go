@@ -35,7 +35,7 @@ import (
 	"github.com/accountsync/accountsync/provider/cpanel"
 	"github.com/accountsync/accountsync/provider/cpanel/cpaneltest"
 	"github.com/accountsync/accountsync/riverjobs"
-	"github.com/accountsync/accountsync/riverjobs/internal/pgtest"
+	"github.com/accountsync/accountsync/riverjobs/pgtest"
 	"github.com/accountsync/accountsync/sqlstore"
 )
 

@@ -1,7 +1,9 @@
 // Package pgtest starts a throwaway PostgreSQL cluster for tests and
 // benchmarks: initdb in a temporary directory, a postgres listening on a
 // loopback port only, and a DSN to reach it. It is the PostgreSQL
-// counterpart of the nsd and knot servers the nsscan tests start.
+// counterpart of the nsd and knot servers the nsscan tests start, public
+// so that programs built on riverjobs (the accountsync command among them)
+// can test against a real database too.
 //
 // PostgreSQL refuses to run as root. When the process runs as root (as CI
 // does), initdb and postgres run as the "postgres" system user, or as
@@ -33,8 +35,10 @@ var ErrNoBinaries = errors.New("pgtest: PostgreSQL server binaries (initdb, post
 
 // Cluster is a running PostgreSQL server.
 type Cluster struct {
-	// DSN reaches the database "postgres" as the superuser "postgres".
-	DSN  string
+	// DSN reaches the database "postgres" as the superuser "postgres",
+	// without a password, over TCP on 127.0.0.1.
+	DSN string
+	// Port is the TCP port the server listens on.
 	Port int
 	dir  string
 	cmd  *exec.Cmd

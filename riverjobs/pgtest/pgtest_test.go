@@ -5,7 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/accountsync/accountsync/riverjobs/internal/pgtest"
+	"github.com/accountsync/accountsync/riverjobs/pgtest"
 )
 
 func TestAClusterStartsOnLoopbackAndAnswers(t *testing.T) {
