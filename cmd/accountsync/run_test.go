@@ -158,6 +158,9 @@ func TestRunOnceDryThenWet(t *testing.T) {
 			t.Error("the token leaked into the report or the log")
 		}
 	})
+	t.Run("-quiet still names the failing server", func(t *testing.T) {
+		h.run(append([]string{"run", "-once", "-quiet"}, labFlags(lab)...)...).want(t, exitFailed, "web2", "FAILED")
+	})
 	t.Run("the next run within the day sends no second report", func(t *testing.T) {
 		h.run(append([]string{"run", "-once"}, labFlags(lab)...)...).want(t, exitFailed, "in sync, nothing to do")
 		if n := len(mail.messages()); n != 1 {
@@ -210,6 +213,24 @@ func TestAStoppedRunStillReports(t *testing.T) {
 
 // A server whose policy mode is report is planned and reported by runs,
 // and refused by apply; the others are synced.
+func TestRunQuietPrintsNothingWhenAllIsWell(t *testing.T) {
+	srv := cpaneltest.NewServer(t, account("ana", "ana.test"))
+	h := newHarness(t, cpanelConfig(srv, `"run": {"report": {"smtp": "127.0.0.1:1", "from": "a@b.test", "to": ["c@d.test"], "every": "1000h"}},`))
+	st, err := openState(h.env(&bytes.Buffer{}, &bytes.Buffer{}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.setLastReport(time.Now()) // the report is not due
+	r := h.run("run", "-once", "-quiet")
+	r.want(t, exitOK)
+	if r.stdout != "" || r.stderr != "" {
+		t.Errorf("-quiet printed:\n%s", r)
+	}
+	if n := h.services("web1"); n != 1 {
+		t.Errorf("%d services, want the import done", n)
+	}
+}
+
 func TestReportModeChangesNothing(t *testing.T) {
 	srv := cpaneltest.NewServer(t, account("ana", "ana.test"))
 	h := newHarness(t, cpanelConfig(srv, `"policy": {"servers": {"web1": {"mode": "report"}}},`))
