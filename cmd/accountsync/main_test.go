@@ -282,3 +282,33 @@ func TestAFreshServerIsImportedWithoutForce(t *testing.T) {
 		"50 imports are not limited: billing has no live service on this server, so this is its first import", "import 50")
 	h.run("plan", "-detailed-exitcode").want(t, exitOK, "50 accounts on the server, 50 services in billing.", "In sync")
 }
+
+// A plan past the safety limits is refused and shown for review; -force
+// plans it, and its saved plan applies.
+func TestAnUnsafePlanIsRefusedUntilForced(t *testing.T) {
+	var accounts []provider.Account
+	for i := range 10 {
+		accounts = append(accounts, account(fmt.Sprintf("user%d", i), fmt.Sprintf("site%d.test", i)))
+	}
+	srv := cpaneltest.NewServer(t, accounts...)
+	h := newHarness(t, cpanelConfig(srv, `"policy": {"terminateLocal": true},`))
+	h.run("apply", "-yes").want(t, exitOK, "import 10")
+	p, err := cpanelClient(srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range accounts[:5] {
+		if err := p.TerminateAccount(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.run("plan").want(t, exitFailed, "FAILED: ", "plan again with -force and review it",
+		"The refused plan, for review", "terminate-local", "1 server of 1 could not be planned")
+	h.run("apply", "-yes").want(t, exitFailed, "could not be planned; nothing was changed")
+	if n := h.services("web1"); n != 10 {
+		t.Fatalf("%d services", n)
+	}
+	forced := filepath.Join(h.dir, "forced.plan")
+	h.run("plan", "-force", "-out", forced).want(t, exitOK, "terminate-local")
+	h.run("apply", forced).want(t, exitOK, "terminate-local 5")
+}
