@@ -30,6 +30,7 @@ type harness struct {
 	config   string
 	vars     map[string]string
 	terminal bool   // stdin is a terminal
+	progress bool   // stderr is a terminal
 	stdin    string // what a person types
 }
 
@@ -52,9 +53,9 @@ func (h *harness) write(configText string) {
 func (h *harness) env(stdout, stderr *bytes.Buffer) *env {
 	return &env{
 		stdin: strings.NewReader(h.stdin), stdout: stdout, stderr: stderr,
-		stdinTerminal: h.terminal,
-		lookup:        func(k string) (string, bool) { v, ok := h.vars[k]; return v, ok },
-		now:           time.Now,
+		stdinTerminal: h.terminal, stderrTerminal: h.progress,
+		lookup: func(k string) (string, bool) { v, ok := h.vars[k]; return v, ok },
+		now:    time.Now,
 	}
 }
 
@@ -311,4 +312,16 @@ func TestAnUnsafePlanIsRefusedUntilForced(t *testing.T) {
 	forced := filepath.Join(h.dir, "forced.plan")
 	h.run("plan", "-force", "-out", forced).want(t, exitOK, "terminate-local")
 	h.run("apply", forced).want(t, exitOK, "terminate-local 5")
+}
+
+func TestProgressIsDrawnOnATerminalOnly(t *testing.T) {
+	srv := cpaneltest.NewServer(t, account("ana", "ana.test"), account("ben", "ben.test"))
+	h := newHarness(t, cpanelConfig(srv, ""))
+	plan := filepath.Join(h.dir, "p")
+	r := h.run("plan", "-out", plan)
+	if strings.Contains(r.stderr, "Listing") {
+		t.Errorf("progress without a terminal:\n%s", r)
+	}
+	h.progress = true
+	h.run("apply", plan).want(t, exitOK, "web1: applying 5/5")
 }
