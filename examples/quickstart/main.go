@@ -265,6 +265,10 @@ func confirm(env environment, question string) (bool, error) {
 	}
 	fmt.Fprint(env.stdout, question)
 	answer, err := bufio.NewReader(env.stdin).ReadString('\n')
+	if errors.Is(err, io.EOF) && strings.TrimSpace(answer) == "" {
+		fmt.Fprintln(env.stdout)
+		return false, fmt.Errorf("%w: no answer (end of input); pass -yes to apply without asking", errRefused)
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		return false, err
 	}
@@ -284,7 +288,3 @@ func count(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
