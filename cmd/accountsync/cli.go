@@ -45,7 +45,6 @@ func osEnv() *env {
 	}
 }
 
-
 // command is one subcommand.
 type command struct {
 	name, summary string
