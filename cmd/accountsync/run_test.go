@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -239,5 +241,37 @@ func TestReportModeChangesNothing(t *testing.T) {
 	h.run("apply", "-yes").want(t, exitOK, "web1: the policy's mode is report; not applied", "Nothing to do.")
 	if n := h.services("web1"); n != 0 {
 		t.Errorf("a report-only server got %d services", n)
+	}
+}
+
+// Without -once, run syncs at once and then every interval until it is
+// stopped, which ends it with exit 0.
+func TestRunAsAServiceStopsCleanly(t *testing.T) {
+	srv := cpaneltest.NewServer(t, account("ana", "ana.test"))
+	h := newHarness(t, cpanelConfig(srv, ""))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	report := filepath.Join(h.dir, ".local", "state", "accountsync", "report.json")
+	go func() {
+		// The first run has reported: stop the service.
+		for {
+			if _, err := os.Stat(report); err == nil {
+				cancel()
+				return
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"run", "-config", h.config, "-interval", "1h"}, h.env(&stdout, &stderr))
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	if n := h.services("web1"); n != 1 {
+		t.Errorf("%d services after the first run, want 1", n)
 	}
 }
