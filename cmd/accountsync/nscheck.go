@@ -111,7 +111,7 @@ func runNscheck(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		log := f.logger(0)
+		log := f.logger(slog.LevelWarn)
 		for _, s := range servers {
 			exp, ok := cfg.Expectation(s.Name)
 			if len(want) > 0 {
@@ -141,7 +141,7 @@ func runNscheck(ctx context.Context, e *env, args []string) error {
 		jobs[i].expect = exp
 	}
 
-	c, err := nsscan.New(nsscan.Config{Roots: ns.roots, Port: ns.port, Timeout: *timeout, Logger: f.logger(0)})
+	c, err := nsscan.New(nsscan.Config{Roots: ns.roots, Port: ns.port, Timeout: *timeout, Logger: f.logger(slog.LevelWarn)})
 	if err != nil {
 		return err
 	}
