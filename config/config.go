@@ -251,6 +251,7 @@ type Error struct {
 	Err    error
 }
 
+// Error returns "file:line:col: key: problem".
 func (e *Error) Error() string {
 	s := e.File
 	if s == "" {

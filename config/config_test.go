@@ -3,6 +3,7 @@ package config_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -194,7 +195,10 @@ func TestOpenBillingGivesEachServerItsStore(t *testing.T) {
 }
 
 func TestRegistryKnowsEveryPanel(t *testing.T) {
-	for _, typ := range config.ServerTypes {
+	if r, types := config.Registry(), config.ServerTypes(); len(r) != len(types) {
+		t.Errorf("Registry has %d types, ServerTypes %d", len(r), len(types))
+	}
+	for _, typ := range config.ServerTypes() {
 		t.Run(typ+" servers get a provider of their own type", func(t *testing.T) {
 			s := config.Server{
 				Type: typ, Name: "s1", Hostname: "127.0.0.1", Secure: true,
@@ -211,5 +215,33 @@ func TestRegistryKnowsEveryPanel(t *testing.T) {
 				t.Errorf("Metadata().Type = %q", got)
 			}
 		})
+	}
+}
+
+// The examples in reference.md and in the command's README are valid
+// configurations, so that an admin who copies one starts from a file
+// that loads.
+func TestTheDocumentedExamplesLoad(t *testing.T) {
+	for _, doc := range []string{"reference.md", "../cmd/accountsync/README.md", "../README.md"} {
+		data, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks := 0
+		for _, part := range strings.Split(string(data), "```jsonc\n")[1:] {
+			block, _, _ := strings.Cut(part, "```")
+			// Indented blocks (in a list) keep their indentation; JSON
+			// does not mind.
+			blocks++
+			t.Run(fmt.Sprintf("%s block %d", doc, blocks), func(t *testing.T) {
+				anyVar := func(string) (string, bool) { return "value-from-env", true }
+				if _, err := config.Parse(doc, []byte(block), anyVar); err != nil {
+					t.Errorf("%v\n%s", err, block)
+				}
+			})
+		}
+		if blocks == 0 {
+			t.Errorf("%s has no jsonc example", doc)
+		}
 	}
 }

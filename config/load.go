@@ -26,8 +26,11 @@ func Load(path string) (*Config, error) {
 
 // Parse reads a configuration from data. name is the file it came from,
 // for errors and relative paths ("" for none). lookup returns an
-// environment variable, as os.LookupEnv does.
+// environment variable, as os.LookupEnv does (which it is when nil).
 func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
 	c := &Config{File: name, positions: map[string]int{}}
 	cleaned, err := clean(data)
 	if err != nil {

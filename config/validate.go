@@ -113,12 +113,16 @@ func (c *Config) expandSecrets(lookup func(string) (string, bool)) error {
 	return err
 }
 
-// ServerTypes are the panels a configuration may name, in the order the
-// documentation lists them.
-var ServerTypes = []string{"cpanel", "directadmin", "plesk", "solusvm", "openstack", "proxmox"}
+// ServerTypes returns the panels a configuration may name: the keys of
+// [Registry].
+func ServerTypes() []string {
+	return []string{"cpanel", "directadmin", "plesk", "solusvm", "openstack", "proxmox"}
+}
 
-// Modes are the values of Policy.Mode.
-var Modes = []string{"synchronize", "import-only", "export-only", "report"}
+// Modes returns the values of Policy.Mode.
+func Modes() []string {
+	return []string{"synchronize", "import-only", "export-only", "report"}
+}
 
 func (c *Config) validate() error {
 	if len(c.Servers) == 0 {
@@ -135,10 +139,10 @@ func (c *Config) validate() error {
 		}
 		seen[s.Name] = true
 		if s.Type == "" {
-			return c.errKey(p, "server %q has no type (one of %s)", s.Name, strings.Join(ServerTypes, ", "))
+			return c.errKey(p, "server %q has no type (one of %s)", s.Name, strings.Join(ServerTypes(), ", "))
 		}
-		if !slices.Contains(ServerTypes, s.Type) {
-			return c.errKey(p+".type", "unknown server type %q (one of %s)", s.Type, strings.Join(ServerTypes, ", "))
+		if !slices.Contains(ServerTypes(), s.Type) {
+			return c.errKey(p+".type", "unknown server type %q (one of %s)", s.Type, strings.Join(ServerTypes(), ", "))
 		}
 		if s.Hostname == "" && s.IP == "" {
 			return c.errKey(p, "server %q has neither hostname nor ip", s.Name)
@@ -238,8 +242,8 @@ func (c *Config) validate() error {
 }
 
 func (c *Config) checkPolicy(p Policy, key string) error {
-	if p.Mode != "" && !slices.Contains(Modes, p.Mode) {
-		return c.errKey(key+".mode", "unknown mode %q (one of %s)", p.Mode, strings.Join(Modes, ", "))
+	if p.Mode != "" && !slices.Contains(Modes(), p.Mode) {
+		return c.errKey(key+".mode", "unknown mode %q (one of %s)", p.Mode, strings.Join(Modes(), ", "))
 	}
 	switch p.StatusAuthority {
 	case "", "server", "billing":

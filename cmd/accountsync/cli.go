@@ -45,11 +45,6 @@ func osEnv() *env {
 	}
 }
 
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
 // command is one subcommand.
 type command struct {
 	name, summary string

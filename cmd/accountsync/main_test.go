@@ -30,6 +30,7 @@ type harness struct {
 	config   string
 	vars     map[string]string
 	terminal bool   // stdin is a terminal
+	progress bool   // stderr is a terminal
 	stdin    string // what a person types
 }
 
@@ -52,9 +53,9 @@ func (h *harness) write(configText string) {
 func (h *harness) env(stdout, stderr *bytes.Buffer) *env {
 	return &env{
 		stdin: strings.NewReader(h.stdin), stdout: stdout, stderr: stderr,
-		stdinTerminal: h.terminal,
-		lookup:        func(k string) (string, bool) { v, ok := h.vars[k]; return v, ok },
-		now:           time.Now,
+		stdinTerminal: h.terminal, stderrTerminal: h.progress,
+		lookup: func(k string) (string, bool) { v, ok := h.vars[k]; return v, ok },
+		now:    time.Now,
 	}
 }
 
@@ -281,4 +282,46 @@ func TestAFreshServerIsImportedWithoutForce(t *testing.T) {
 	h.run("apply", "-yes").want(t, exitOK,
 		"50 imports are not limited: billing has no live service on this server, so this is its first import", "import 50")
 	h.run("plan", "-detailed-exitcode").want(t, exitOK, "50 accounts on the server, 50 services in billing.", "In sync")
+}
+
+// A plan past the safety limits is refused and shown for review; -force
+// plans it, and its saved plan applies.
+func TestAnUnsafePlanIsRefusedUntilForced(t *testing.T) {
+	var accounts []provider.Account
+	for i := range 10 {
+		accounts = append(accounts, account(fmt.Sprintf("user%d", i), fmt.Sprintf("site%d.test", i)))
+	}
+	srv := cpaneltest.NewServer(t, accounts...)
+	h := newHarness(t, cpanelConfig(srv, `"policy": {"terminateLocal": true},`))
+	h.run("apply", "-yes").want(t, exitOK, "import 10")
+	p, err := cpanelClient(srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range accounts[:5] {
+		if err := p.TerminateAccount(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.run("plan").want(t, exitFailed, "FAILED: ", "plan again with -force and review it",
+		"The refused plan, for review", "terminate-local", "1 server of 1 could not be planned")
+	h.run("apply", "-yes").want(t, exitFailed, "could not be planned; nothing was changed")
+	if n := h.services("web1"); n != 10 {
+		t.Fatalf("%d services", n)
+	}
+	forced := filepath.Join(h.dir, "forced.plan")
+	h.run("plan", "-force", "-out", forced).want(t, exitOK, "terminate-local")
+	h.run("apply", forced).want(t, exitOK, "terminate-local 5")
+}
+
+func TestProgressIsDrawnOnATerminalOnly(t *testing.T) {
+	srv := cpaneltest.NewServer(t, account("ana", "ana.test"), account("ben", "ben.test"))
+	h := newHarness(t, cpanelConfig(srv, ""))
+	plan := filepath.Join(h.dir, "p")
+	r := h.run("plan", "-out", plan)
+	if strings.Contains(r.stderr, "Listing") {
+		t.Errorf("progress without a terminal:\n%s", r)
+	}
+	h.progress = true
+	h.run("apply", plan).want(t, exitOK, "web1: applying 5/5")
 }

@@ -83,6 +83,9 @@ func runNscheck(ctx context.Context, e *env, args []string) error {
 	}
 	var jobs []job
 	failed := 0
+	if len(domains) > 0 && len(f.servers) > 0 {
+		return usageError("-server checks the domains of a server's accounts; it does not go with domains given")
+	}
 	if len(domains) > 0 {
 		exp := nsscan.Expectation{Nameservers: want, MinMatches: *minMatches}
 		if len(want) == 0 {
@@ -108,7 +111,7 @@ func runNscheck(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		log := f.logger(0)
+		log := f.logger(slog.LevelWarn)
 		for _, s := range servers {
 			exp, ok := cfg.Expectation(s.Name)
 			if len(want) > 0 {
@@ -138,7 +141,7 @@ func runNscheck(ctx context.Context, e *env, args []string) error {
 		jobs[i].expect = exp
 	}
 
-	c, err := nsscan.New(nsscan.Config{Roots: ns.roots, Port: ns.port, Timeout: *timeout, Logger: f.logger(0)})
+	c, err := nsscan.New(nsscan.Config{Roots: ns.roots, Port: ns.port, Timeout: *timeout, Logger: f.logger(slog.LevelWarn)})
 	if err != nil {
 		return err
 	}

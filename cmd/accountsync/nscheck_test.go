@@ -60,6 +60,9 @@ func TestNscheck(t *testing.T) {
 			t.Fatalf("%v %+v\n%s", err, out, r)
 		}
 	})
+	t.Run("-server with domains is bad usage", func(t *testing.T) {
+		h.run("nscheck", "-server", "web1", "good.test").want(t, exitRefused, "it does not go with domains given")
+	})
 	t.Run("no expected nameservers is bad usage", func(t *testing.T) {
 		h2 := newHarness(t, cpanelConfig(srv, ""))
 		h2.run("nscheck", "good.test").want(t, exitRefused, "no expected nameservers: pass -ns or set policy.nameservers")

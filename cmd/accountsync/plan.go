@@ -163,9 +163,11 @@ func (s *syncer) plan(ctx context.Context, servers []config.Server, force bool) 
 		if r.Err != nil {
 			failed++
 			sp.Error = explain(r.Err)
+			// A plan refused by the safety limits is kept for review: it
+			// is what -force would plan.
 			var unsafe *acsync.UnsafePlanError
 			if errors.As(r.Err, &unsafe) {
-				sp.Plan = nil
+				sp.Plan = unsafe.Plan
 			}
 		}
 		pf.Servers = append(pf.Servers, sp)
@@ -201,6 +203,10 @@ func writePlans(w io.Writer, pf *planFile) {
 		fmt.Fprintf(w, "== %s (%s)\n", sp.Server, sp.Type)
 		if sp.Error != "" {
 			fmt.Fprintf(w, "FAILED: %s\n", sp.Error)
+			if sp.Plan != nil {
+				fmt.Fprintln(w, "\nThe refused plan, for review (nothing of it will be applied):")
+				sp.Plan.WriteTable(w)
+			}
 			continue
 		}
 		p := sp.Plan

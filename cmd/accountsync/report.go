@@ -55,6 +55,8 @@ func (s *syncer) maybeReport(ctx context.Context, f *flags, results []fleet.Resu
 		if f.json {
 			out = s.e.stderr // stdout is the JSON's alone
 		}
+		// Without SMTP the report is printed, -quiet or not: it is what
+		// cron mails.
 		fmt.Fprintf(out, "\nSubject: %s\n\n%s", subject, body)
 	} else {
 		m := smtpSender{addr: r.SMTP, from: r.From, to: r.To, username: r.Username, password: r.Password}

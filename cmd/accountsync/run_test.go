@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -158,6 +160,9 @@ func TestRunOnceDryThenWet(t *testing.T) {
 			t.Error("the token leaked into the report or the log")
 		}
 	})
+	t.Run("-quiet still names the failing server", func(t *testing.T) {
+		h.run(append([]string{"run", "-once", "-quiet"}, labFlags(lab)...)...).want(t, exitFailed, "web2", "FAILED")
+	})
 	t.Run("the next run within the day sends no second report", func(t *testing.T) {
 		h.run(append([]string{"run", "-once"}, labFlags(lab)...)...).want(t, exitFailed, "in sync, nothing to do")
 		if n := len(mail.messages()); n != 1 {
@@ -210,6 +215,24 @@ func TestAStoppedRunStillReports(t *testing.T) {
 
 // A server whose policy mode is report is planned and reported by runs,
 // and refused by apply; the others are synced.
+func TestRunQuietPrintsNothingWhenAllIsWell(t *testing.T) {
+	srv := cpaneltest.NewServer(t, account("ana", "ana.test"))
+	h := newHarness(t, cpanelConfig(srv, `"run": {"report": {"smtp": "127.0.0.1:1", "from": "a@b.test", "to": ["c@d.test"], "every": "1000h"}},`))
+	st, err := openState(h.env(&bytes.Buffer{}, &bytes.Buffer{}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.setLastReport(time.Now()) // the report is not due
+	r := h.run("run", "-once", "-quiet")
+	r.want(t, exitOK)
+	if r.stdout != "" || r.stderr != "" {
+		t.Errorf("-quiet printed:\n%s", r)
+	}
+	if n := h.services("web1"); n != 1 {
+		t.Errorf("%d services, want the import done", n)
+	}
+}
+
 func TestReportModeChangesNothing(t *testing.T) {
 	srv := cpaneltest.NewServer(t, account("ana", "ana.test"))
 	h := newHarness(t, cpanelConfig(srv, `"policy": {"servers": {"web1": {"mode": "report"}}},`))
@@ -218,5 +241,37 @@ func TestReportModeChangesNothing(t *testing.T) {
 	h.run("apply", "-yes").want(t, exitOK, "web1: the policy's mode is report; not applied", "Nothing to do.")
 	if n := h.services("web1"); n != 0 {
 		t.Errorf("a report-only server got %d services", n)
+	}
+}
+
+// Without -once, run syncs at once and then every interval until it is
+// stopped, which ends it with exit 0.
+func TestRunAsAServiceStopsCleanly(t *testing.T) {
+	srv := cpaneltest.NewServer(t, account("ana", "ana.test"))
+	h := newHarness(t, cpanelConfig(srv, ""))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	report := filepath.Join(h.dir, ".local", "state", "accountsync", "report.json")
+	go func() {
+		// The first run has reported: stop the service.
+		for {
+			if _, err := os.Stat(report); err == nil {
+				cancel()
+				return
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"run", "-config", h.config, "-interval", "1h"}, h.env(&stdout, &stderr))
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	if n := h.services("web1"); n != 1 {
+		t.Errorf("%d services after the first run, want 1", n)
 	}
 }

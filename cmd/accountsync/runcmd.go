@@ -29,7 +29,7 @@ Run it as a service (every run.interval), or from cron with -once:
 Example:
   accountsync run -once -dry-run        # what would the next run do?
   accountsync run                       # a long-running service
-  0 * * * *  accountsync run -once -config /etc/accountsync/config.jsonc -state /var/lib/accountsync
+  0 * * * *  accountsync run -once -quiet -config /etc/accountsync/config.jsonc -state /var/lib/accountsync
 `
 
 func runRun(ctx context.Context, e *env, args []string) error {
@@ -37,6 +37,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	var ns nsFlags
 	ns.register(f)
 	once := f.Bool("once", false, "run once and exit (for cron)")
+	quiet := f.Bool("quiet", false, "print nothing unless something fails (for cron, which mails any output)")
 	dryRun := f.Bool("dry-run", false, "plan and show, change nothing, send no report")
 	interval := f.Duration("interval", 0, "time between runs (default run.interval, else 1h)")
 	var river riverFlags
@@ -74,10 +75,11 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	}
 	defer s.Close()
 	log := s.log
-	if !f.verbose {
+	if !f.verbose && !*quiet {
 		log = f.logger(0) // a service logs each run at INFO
 	}
 	s.log = log
+	s.quiet = *quiet
 
 	for {
 		code, err := s.tick(ctx, f, servers, *dryRun)
@@ -125,7 +127,7 @@ func (s *syncer) tick(ctx context.Context, f *flags, servers []config.Server, dr
 		if err := writeJSON(s.e.stdout, runJSON(results, dryRun)); err != nil {
 			return exitFailed, err
 		}
-	} else {
+	} else if !s.quiet || failedResults(results) > 0 {
 		writeRun(s.e.stdout, results, dryRun)
 	}
 	if !dryRun {

@@ -35,6 +35,7 @@ type syncer struct {
 	billing *config.BillingSide
 	checker *nsscan.Checker
 	log     *slog.Logger
+	quiet   bool // run -quiet: output only when something fails
 }
 
 func newSyncerFor(ctx context.Context, f *flags, ns nsFlags, cfg *config.Config, servers []config.Server) (*syncer, error) {

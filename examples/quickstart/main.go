@@ -250,6 +250,7 @@ func syncServer(ctx context.Context, name string, p provider.Provider, store *sq
 			enc.Encode(report)
 		} else {
 			report.WriteText(env.stdout)
+			fmt.Fprintln(env.stdout, "(The plan ID is the start of the plan's fingerprint, over the listings and options it was made from.)")
 		}
 		if err == nil && len(report.Failures) > 0 {
 			err = fmt.Errorf("%d of %d actions failed (see the report)", len(report.Failures), len(plan.Actions))
@@ -265,6 +266,10 @@ func confirm(env environment, question string) (bool, error) {
 	}
 	fmt.Fprint(env.stdout, question)
 	answer, err := bufio.NewReader(env.stdin).ReadString('\n')
+	if errors.Is(err, io.EOF) && strings.TrimSpace(answer) == "" {
+		fmt.Fprintln(env.stdout)
+		return false, fmt.Errorf("%w: no answer (end of input); pass -yes to apply without asking", errRefused)
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		return false, err
 	}
@@ -282,9 +287,4 @@ func count(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
