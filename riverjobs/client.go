@@ -112,6 +112,10 @@ func (c *Client) periodicJobs() []*river.PeriodicJob {
 
 // Start starts working jobs (and, on the elected leader, enqueueing the
 // periodic ones). It returns once started; jobs run until [Client.Stop].
+// Running jobs inherit ctx: cancelling it stops the client at once and
+// cancels them (their runs are recorded, and the jobs run again later).
+// For a graceful stop on a signal, pass a context that outlives the
+// signal, such as context.WithoutCancel(ctx), and call Stop.
 func (c *Client) Start(ctx context.Context) error {
 	if c.locks == nil {
 		return errors.New("riverjobs: start: this client has no workers (Config.Workers < 0)")

@@ -55,7 +55,8 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := c.Start(ctx); err != nil {
+	// Running syncs finish after a ^C: Stop waits for them.
+	if err := c.Start(context.WithoutCancel(ctx)); err != nil {
 		log.Fatal(err)
 	}
 	<-ctx.Done()

@@ -157,7 +157,8 @@ func runRiver(ctx context.Context, f *flags, ns nsFlags, cfg *config.Config, ser
 		fmt.Fprintf(f.e.stdout, "Enqueued %s on River; %d already had this period's job.\n", plural(n, "server"), len(servers)-n)
 		return nil
 	}
-	if err := c.Start(ctx); err != nil {
+	// A signal stops fetching; running syncs get a minute to finish.
+	if err := c.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
 	fmt.Fprintf(f.e.stdout, "Working River jobs: each of %s once every %s. Runs are recorded in accountsync_run.\n",
