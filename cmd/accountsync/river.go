@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -34,6 +35,26 @@ Example:
 func riverFlag(f *flags, help string) *string {
 	def, _ := f.e.lookup("ACCOUNTSYNC_RIVER")
 	return f.String("river", def, help+" (default $ACCOUNTSYNC_RIVER)")
+}
+
+// riverFlags are run's flags for River mode.
+type riverFlags struct {
+	dsn     *string
+	approve listFlag
+}
+
+// use reports whether run works through River: with -river, unless
+// -dry-run asks for a plan made here.
+func (r *riverFlags) use(dryRun bool) (bool, error) {
+	if len(r.approve) > 0 && (*r.dsn == "" || dryRun) {
+		return false, usageError("-approve needs -river, and no -dry-run")
+	}
+	return *r.dsn != "" && !dryRun, nil
+}
+
+func (r *riverFlags) register(f *flags) {
+	r.dsn = riverFlag(f, "sync through jobs on River in this PostgreSQL database, shared by every machine running run -river: a worker, or with -once, enqueue this period's jobs; -dry-run still plans here (see accountsync migrate)")
+	f.Var(&r.approve, "approve", "with -river: apply a plan held as unsafe, SERVER=FINGERPRINT as accountsync_run's report holds it (repeat or separate with commas)")
 }
 
 func runMigrate(ctx context.Context, e *env, args []string) error {
@@ -80,8 +101,17 @@ func openRiver(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
 // is free, and exits; otherwise this process is a worker until stopped,
 // and the elected one of the workers enqueues each server once per every,
 // at a fixed offset of its own in the period.
-func runRiver(ctx context.Context, f *flags, ns nsFlags, cfg *config.Config, servers []config.Server, dsn string, every time.Duration, once bool) error {
-	pool, err := openRiver(ctx, dsn)
+func runRiver(ctx context.Context, f *flags, ns nsFlags, cfg *config.Config, servers []config.Server, rf riverFlags, every time.Duration, once bool) error {
+	approvals := make([][2]string, 0, len(rf.approve))
+	for _, a := range rf.approve {
+		name, fp, ok := strings.Cut(a, "=")
+		srv, known := cfg.Server(name)
+		if !ok || fp == "" || !known {
+			return usageError("-approve %s: want SERVER=FINGERPRINT of a configured server", a)
+		}
+		approvals = append(approvals, [2]string{srv.Name, fp})
+	}
+	pool, err := openRiver(ctx, *rf.dsn)
 	if err != nil {
 		return err
 	}
@@ -112,6 +142,12 @@ func runRiver(ctx context.Context, f *flags, ns nsFlags, cfg *config.Config, ser
 	c, err := riverjobs.NewClient(ctx, pool, rc)
 	if err != nil {
 		return err
+	}
+	for _, a := range approvals {
+		if err := c.Approve(ctx, a[0], a[1]); err != nil {
+			return err
+		}
+		fmt.Fprintf(f.e.stdout, "Approved the plan %s of %s: a worker applies it now if it is still the plan.\n", a[1], a[0])
 	}
 	if once {
 		n, err := c.EnqueueNow(ctx)

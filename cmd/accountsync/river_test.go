@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,21 +42,32 @@ func TestRunOnRiverSyncsThroughTheJobQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	deadline := time.Now().Add(4 * time.Minute) // a guard against a hang, not a bound
-	for {
-		var outcome string
-		err := pool.QueryRow(t.Context(), `SELECT outcome FROM accountsync_run WHERE server = 'web1' AND outcome <> 'running'`).Scan(&outcome)
-		if err == nil {
-			if outcome != "succeeded" {
-				t.Errorf("the run's outcome: %s", outcome)
+	waitRun := func(outcome string) {
+		t.Helper()
+		deadline := time.Now().Add(4 * time.Minute) // a guard against a hang, not a bound
+		for {
+			var n int
+			err := pool.QueryRow(t.Context(), `SELECT count(*) FROM accountsync_run WHERE server = 'web1' AND outcome = $1`, outcome).Scan(&n)
+			if err != nil {
+				t.Fatal(err)
 			}
-			break
+			if n > 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s run recorded; worker output: %s %s", outcome, stdout.String(), stderr.String())
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no run recorded; worker output: %s %s", stdout.String(), stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
+	waitRun("succeeded")
+
+	// An approval of a plan that is not the plan any more changes nothing.
+	h.run("run", "-river=", "-approve", "web1="+strings.Repeat("0", 64)).want(t, exitRefused, "-approve needs -river")
+	h.run("run", "-once", "-river", dsn, "-approve", "web9=abc").want(t, exitRefused, "configured server")
+	h.run("run", "-once", "-state", h.dir+"/state", "-river", dsn, "-approve", "web1="+strings.Repeat("0", 64)).
+		want(t, exitOK, "Approved the plan")
+	waitRun("stale")
 	stop()
 	if code := <-done; code != exitOK {
 		t.Errorf("the worker exited %d: %s %s", code, stdout.String(), stderr.String())

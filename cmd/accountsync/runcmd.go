@@ -40,7 +40,8 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	quiet := f.Bool("quiet", false, "print nothing unless something fails (for cron, which mails any output)")
 	dryRun := f.Bool("dry-run", false, "plan and show, change nothing, send no report")
 	interval := f.Duration("interval", 0, "time between runs (default run.interval, else 1h)")
-	riverDSN := riverFlag(f, "sync through jobs on River in this PostgreSQL database, shared by every machine running run -river: a worker, or with -once, enqueue this period's jobs; -dry-run still plans here (see accountsync migrate)")
+	var river riverFlags
+	river.register(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -62,8 +63,11 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		}
 		every = *interval
 	}
-	if *riverDSN != "" && !*dryRun {
-		return runRiver(ctx, f, ns, cfg, servers, *riverDSN, every, *once)
+	if use, err := river.use(*dryRun); use || err != nil {
+		if err != nil {
+			return err
+		}
+		return runRiver(ctx, f, ns, cfg, servers, river, every, *once)
 	}
 	s, err := newSyncerFor(ctx, f, ns, cfg, servers)
 	if err != nil {
