@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -268,3 +269,34 @@ func (e *Error) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
+
+// String describes s with its credentials masked, as provider.Server
+// does, so that printing a configuration never shows a secret.
+func (s Server) String() string { return s.Provider().String() }
+
+// LogValue is s for log/slog, with its credentials masked.
+func (s Server) LogValue() slog.Value { return s.Provider().LogValue() }
+
+// String describes w without its credentials.
+func (w WHMCS) String() string {
+	return fmt.Sprintf("WHMCS %s (servers %v)", w.URL, w.Servers)
+}
+
+// LogValue is w for log/slog, without its credentials.
+func (w WHMCS) LogValue() slog.Value { return slog.StringValue(w.String()) }
+
+// String describes r without its password.
+func (r Report) String() string {
+	return fmt.Sprintf("report every %v by %s from %s to %v", time.Duration(r.Every), r.SMTP, r.From, r.To)
+}
+
+// LogValue is r for log/slog, without its password.
+func (r Report) LogValue() slog.Value { return slog.StringValue(r.String()) }
+
+// String describes s without its token.
+func (s Serve) String() string {
+	return fmt.Sprintf("serve on %s (timezone %q, cache %v)", s.Listen, s.Timezone, time.Duration(s.Cache))
+}
+
+// LogValue is s for log/slog, without its token.
+func (s Serve) LogValue() slog.Value { return slog.StringValue(s.String()) }

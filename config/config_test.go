@@ -1,9 +1,11 @@
 package config_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -242,6 +244,27 @@ func TestTheDocumentedExamplesLoad(t *testing.T) {
 		}
 		if blocks == 0 {
 			t.Errorf("%s has no jsonc example", doc)
+		}
+	}
+}
+
+func TestPrintingAConfigShowsNoSecret(t *testing.T) {
+	cfg, err := config.Parse("c.jsonc", []byte(`{
+	  "servers": [{"type": "cpanel", "name": "web1", "hostname": "h", "password": "pw-secret-1", "accessHash": "${WHM_TOKEN}"}],
+	  "billing": {"whmcs": {"url": "https://b", "identifier": "id-secret-2", "secret": "sec-secret-3", "accessKey": "key-secret-4", "servers": {"web1": "1"}}},
+	  "run": {"report": {"smtp": "m:25", "from": "a@b", "to": ["c@d"], "password": "smtp-secret-5"}},
+	  "serve": {"token": "token-secret-6"}}`), lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "servers", cfg.Servers, "server", cfg.Servers[0],
+		"whmcs", cfg.Billing.WHMCS, "report", cfg.Run.Report, "serve", cfg.Serve)
+	for _, out := range []string{fmt.Sprintf("%v", *cfg), fmt.Sprintf("%+v", *cfg), logged.String()} {
+		for _, secret := range []string{"pw-secret-1", "tok-123", "id-secret-2", "sec-secret-3", "key-secret-4", "smtp-secret-5", "token-secret-6"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%q is in %s", secret, out)
+			}
 		}
 	}
 }

@@ -36,7 +36,8 @@ Checks each configured server and the billing side, changing nothing:
   permissions   what the panel lets this client do (list packages; create,
                 suspend, terminate, set passwords)
   billing       WHMCS answers and knows each server's ID, with the same
-                host and module; or the SQLite store opens
+                host and module, and lists its services; or the SQLite
+                store opens (it is created, empty, when missing)
 Exit status 1 when any check failed; warnings (plain http, verification
 off) do not fail.
 
