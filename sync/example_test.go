@@ -168,5 +168,5 @@ func ExampleReport_WriteText() {
 	// Conflicts (1):
 	//   dup.example  2 accounts on the server share this key
 	//
-	// 0 keys in sync. Plan 12b1febb4291.
+	// 0 keys in sync. Plan ID 12b1febb4291 (the start of the plan's fingerprint).
 }

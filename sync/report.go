@@ -148,9 +148,21 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 		}
 		if len(p.Deferred) > 0 {
-			fmt.Fprintf(tw, "\nDeferred to a later run: %d actions.\n", len(p.Deferred))
+			fmt.Fprintf(tw, "\nDeferred to a later run: %s.\n", plural(len(p.Deferred), "action"))
 		}
-		fmt.Fprintf(tw, "\n%d keys in sync. Plan %.12s.\n", p.InSync, p.Fingerprint)
+		// The plan ID is the start of the fingerprint that Apply checks
+		// (Options.ExpectFingerprint), so a reader can match this report
+		// to the plan that was reviewed.
+		fmt.Fprintf(tw, "\n%s in sync. Plan ID %.12s (the start of the plan's fingerprint).\n",
+			plural(p.InSync, "key"), p.Fingerprint)
 	}
 	return tw.Flush()
+}
+
+// plural writes n and the noun, with an s unless n is one.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -250,7 +250,6 @@ func syncServer(ctx context.Context, name string, p provider.Provider, store *sq
 			enc.Encode(report)
 		} else {
 			report.WriteText(env.stdout)
-			fmt.Fprintln(env.stdout, "(The plan ID is the start of the plan's fingerprint, over the listings and options it was made from.)")
 		}
 		if err == nil && len(report.Failures) > 0 {
 			err = fmt.Errorf("%d of %d actions failed (see the report)", len(report.Failures), len(plan.Actions))

@@ -1,6 +1,6 @@
 // Command fleetbench measures the scheduled sync of a fleet. It starts F
 // fake cPanel servers (provider/cpanel/cpaneltest) of A accounts each on
-// loopback and runs the cron example's sync step (internal/fleet) against
+// loopback and runs the sync step of accountsync run (internal/fleet) against
 // an embedded SQLite billing store (sqlstore) twice: the first
 // import of every server, then a run with everything in sync. For each it
 // prints the wall time, the accounts synced per second and the peak
