@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/accountsync/accountsync/config"
+	"github.com/accountsync/accountsync/internal/term"
 )
 
 // Exit codes. Each means one thing.
@@ -40,7 +41,7 @@ type env struct {
 func osEnv() *env {
 	return &env{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		stdinTerminal: isTerminal(os.Stdin), stderrTerminal: isTerminal(os.Stderr),
+		stdinTerminal: term.IsTerminal(os.Stdin), stderrTerminal: term.IsTerminal(os.Stderr),
 		lookup: os.LookupEnv, now: time.Now,
 	}
 }

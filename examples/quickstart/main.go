@@ -31,6 +31,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/accountsync/accountsync/internal/term"
 	"github.com/accountsync/accountsync/provider"
 	"github.com/accountsync/accountsync/provider/cpanel"
 	"github.com/accountsync/accountsync/provider/cpanel/cpaneltest"
@@ -42,7 +43,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	env := environment{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		stdinTerminal: isTerminal(os.Stdin), stderrTerminal: isTerminal(os.Stderr)}
+		stdinTerminal: term.IsTerminal(os.Stdin), stderrTerminal: term.IsTerminal(os.Stderr)}
 	err := run(ctx, os.Args[1:], env)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):

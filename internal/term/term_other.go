@@ -1,12 +1,12 @@
 //go:build !linux && !darwin && !freebsd && !netbsd && !openbsd && !dragonfly
 
-package main
+package term
 
 import "os"
 
-// isTerminal reports whether f is a terminal, as well as a character
+// IsTerminal reports whether f is a terminal, as well as a character
 // device says so; /dev/null, also one, is told apart by name.
-func isTerminal(f *os.File) bool {
+func IsTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0 && f.Name() != os.DevNull
 }

@@ -1,4 +1,4 @@
-package main
+package term
 
 import (
 	"os"
@@ -13,7 +13,7 @@ func TestDevNullIsNotATerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if isTerminal(f) {
-		t.Error("isTerminal(/dev/null) = true")
+	if IsTerminal(f) {
+		t.Error("IsTerminal(/dev/null) = true")
 	}
 }
