@@ -71,11 +71,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	if err := f.noArgs(); err != nil {
 		return err
 	}
-	cfg, err := f.load()
-	if err != nil {
-		return err
-	}
-	servers, err := f.selected(cfg)
+	cfg, servers, err := f.loadServers()
 	if err != nil {
 		return err
 	}

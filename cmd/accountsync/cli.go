@@ -270,17 +270,22 @@ func (f *flags) load() (*config.Config, error) {
 	return config.Parse(f.config, data, f.e.lookup)
 }
 
-// selected returns the configured servers -server names, in file order;
-// an unknown name is bad usage, never a silent no-op.
-func (f *flags) selected(cfg *config.Config) ([]config.Server, error) {
+// loadServers loads the configuration and returns the servers -server
+// names, in file order (all of them without -server); an unknown name is
+// bad usage, never a silent no-op.
+func (f *flags) loadServers() (*config.Config, []config.Server, error) {
+	cfg, err := f.load()
+	if err != nil {
+		return nil, nil, err
+	}
 	if len(f.servers) == 0 {
-		return cfg.Servers, nil
+		return cfg, cfg.Servers, nil
 	}
 	want := map[string]bool{}
 	for _, n := range f.servers {
 		s, ok := cfg.Server(n)
 		if !ok {
-			return nil, usageError("-server %s: no such server in %s (configured: %s)", n, f.config, strings.Join(cfg.Names(), ", "))
+			return nil, nil, usageError("-server %s: no such server in %s (configured: %s)", n, f.config, strings.Join(cfg.Names(), ", "))
 		}
 		want[s.Name] = true
 	}
@@ -290,7 +295,7 @@ func (f *flags) selected(cfg *config.Config) ([]config.Server, error) {
 			out = append(out, s)
 		}
 	}
-	return out, nil
+	return cfg, out, nil
 }
 
 // listFlag is a flag that may be repeated and holds comma-separated

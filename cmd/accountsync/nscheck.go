@@ -103,11 +103,7 @@ func runNscheck(ctx context.Context, e *env, args []string) error {
 		if *file != "" {
 			return usageError("no domains in %s", *file)
 		}
-		cfg, err := f.load()
-		if err != nil {
-			return err
-		}
-		servers, err := f.selected(cfg)
+		cfg, servers, err := f.loadServers()
 		if err != nil {
 			return err
 		}

@@ -91,11 +91,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	if err := f.noArgs(); err != nil {
 		return err
 	}
-	cfg, err := f.load()
-	if err != nil {
-		return err
-	}
-	servers, err := f.selected(cfg)
+	cfg, servers, err := f.loadServers()
 	if err != nil {
 		return err
 	}
@@ -252,11 +248,7 @@ func runApply(ctx context.Context, e *env, args []string) error {
 	if !*yes && f.json {
 		return refused("not applying: -json leaves no room for a question; pass -yes, or apply a saved plan")
 	}
-	cfg, err := f.load()
-	if err != nil {
-		return err
-	}
-	servers, err := f.selected(cfg)
+	cfg, servers, err := f.loadServers()
 	if err != nil {
 		return err
 	}
