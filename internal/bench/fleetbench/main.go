@@ -31,10 +31,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/accountsync/accountsync/internal/bench/fakefleet"
 	"github.com/accountsync/accountsync/internal/fleet"
 	"github.com/accountsync/accountsync/provider"
 	"github.com/accountsync/accountsync/provider/cpanel"
-	"github.com/accountsync/accountsync/provider/cpanel/cpaneltest"
 	"github.com/accountsync/accountsync/sqlstore"
 	acsync "github.com/accountsync/accountsync/sync"
 )
@@ -84,12 +84,8 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("fleetbench: %d servers x %d accounts = %d accounts, a client per %d accounts; %d servers at once, %d actions at once each; GOMAXPROCS %d\n",
 		o.servers, o.accounts, o.servers*o.accounts, o.perClient, o.concurrency, o.actions, runtime.GOMAXPROCS(0))
 	start := time.Now()
-	servers, fakes := startFleet(o)
-	defer func() {
-		for _, f := range fakes {
-			f.Close()
-		}
-	}()
+	servers, stopFakes := fakefleet.Start(o.servers, o.accounts, o.perClient)
+	defer stopFakes()
 	runtime.GC()
 	fmt.Printf("started the fakes in %s; their heap: %s\n\n", time.Since(start).Round(time.Millisecond), mib(heapBytes()))
 
@@ -136,31 +132,6 @@ func run(ctx context.Context, o options) error {
 	}
 	tw.Flush()
 	return nil
-}
-
-// startFleet starts the fakes and returns the servers that reach them.
-func startFleet(o options) ([]provider.Server, []*cpaneltest.Server) {
-	servers := make([]provider.Server, o.servers)
-	fakes := make([]*cpaneltest.Server, o.servers)
-	created := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-	for s := range o.servers {
-		accts := make([]provider.Account, o.accounts)
-		for i := range accts {
-			n := s*o.accounts + i
-			accts[i] = provider.Account{
-				Email:    "owner" + strconv.Itoa(n/o.perClient) + "@example.net",
-				Username: "u" + strconv.Itoa(i),
-				Domain:   fmt.Sprintf("s%d-a%d.example", s, i),
-				Product:  []string{"silver", "gold", "bronze"}[i%3],
-				Created:  created,
-				Status:   provider.StatusActive,
-			}
-		}
-		fakes[s] = cpaneltest.New(cpaneltest.Options{Accounts: accts})
-		servers[s] = provider.Server{Type: "cpanel", Name: fmt.Sprintf("web%04d", s), Hostname: fakes[s].URL,
-			Username: cpaneltest.Username, AccessHash: cpaneltest.Token}
-	}
-	return servers, fakes
 }
 
 type measurement struct {

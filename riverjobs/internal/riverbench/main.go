@@ -31,9 +31,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/accountsync/accountsync/internal/bench/fakefleet"
 	"github.com/accountsync/accountsync/provider"
 	"github.com/accountsync/accountsync/provider/cpanel"
-	"github.com/accountsync/accountsync/provider/cpanel/cpaneltest"
 	"github.com/accountsync/accountsync/riverjobs"
 	"github.com/accountsync/accountsync/riverjobs/pgtest"
 	"github.com/accountsync/accountsync/sqlstore"
@@ -92,12 +92,8 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("riverbench: %d servers x %d accounts = %d accounts; %d jobs at once per worker; PostgreSQL %s; GOMAXPROCS %d\n",
 		o.servers, o.accounts, o.servers*o.accounts, o.concurrency, pgVersion, runtime.GOMAXPROCS(0))
 	start := time.Now()
-	servers, fakes := startFleet(o)
-	defer func() {
-		for _, f := range fakes {
-			f.Close()
-		}
-	}()
+	servers, stopFakes := fakefleet.Start(o.servers, o.accounts, 1)
+	defer stopFakes()
 	fmt.Printf("started the fakes in %s\n\n", time.Since(start).Round(time.Millisecond))
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', tabwriter.AlignRight)
@@ -238,30 +234,6 @@ func measureWorkers(ctx context.Context, o options, w int, servers []provider.Se
 			mib(pgSize), mib(tables), mib(fileSize(billingPath)))
 	}
 	return nil
-}
-
-// startFleet starts the fakes and returns the servers that reach them.
-func startFleet(o options) ([]provider.Server, []*cpaneltest.Server) {
-	servers := make([]provider.Server, o.servers)
-	fakes := make([]*cpaneltest.Server, o.servers)
-	created := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-	for s := range o.servers {
-		accts := make([]provider.Account, o.accounts)
-		for i := range accts {
-			accts[i] = provider.Account{
-				Email:    fmt.Sprintf("owner%d@example.net", s*o.accounts+i),
-				Username: "u" + strconv.Itoa(i),
-				Domain:   fmt.Sprintf("s%d-a%d.example", s, i),
-				Product:  []string{"silver", "gold", "bronze"}[i%3],
-				Created:  created,
-				Status:   provider.StatusActive,
-			}
-		}
-		fakes[s] = cpaneltest.New(cpaneltest.Options{Accounts: accts})
-		servers[s] = provider.Server{Type: "cpanel", Name: fmt.Sprintf("web%04d", s), Hostname: fakes[s].URL,
-			Username: cpaneltest.Username, AccessHash: cpaneltest.Token}
-	}
-	return servers, fakes
 }
 
 func withConn(ctx context.Context, dsn string, fn func(*pgx.Conn) error) error {
